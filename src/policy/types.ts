@@ -68,3 +68,87 @@ export interface RateCheck {
   /** Window length in milliseconds. */
   readonly windowMs: number;
 }
+
+/** The fields of one rate-limit window beyond its key, for the state store. */
+export interface RateWindow extends RateCheck {
+  /** The rule whose `rate` this window belongs to. */
+  readonly rule: string;
+  /** Window start, milliseconds since the epoch (fixed windows: `now - now % windowMs`). */
+  readonly windowStart: number;
+}
+
+/** How one condition came out: held, failed, or met a value of the wrong type. */
+export type ConditionOutcome = 'holds' | 'fails' | 'wrong-type';
+
+/** What a compiled condition operator sees: the raw value, and for paths the resolved one. */
+export interface OperandView {
+  /** The value at the condition's key; `undefined` when absent. */
+  readonly value: unknown;
+  /** For `args.*` keys: the edge's resolution (`null` = unresolvable, `undefined` = not resolved). */
+  readonly resolved: string | null | undefined;
+}
+
+/** One compiled operator of a condition object (`glob`, `max`, ...). */
+export interface CompiledOperator {
+  readonly op: string;
+  /** What the operator expects, for reasons: `a string`, `a number`, ... */
+  readonly expects: string;
+  test(view: OperandView): ConditionOutcome;
+}
+
+/** One compiled `when` entry other than `rate`: a key and the operators that must all hold. */
+export interface CompiledCondition {
+  /** The key as written: `args.path`, `principal.id`, `principal.roles`. */
+  readonly key: string;
+  readonly source: 'args' | 'principal.id' | 'principal.roles';
+  /** For `args.*`: the dotted path after `args.`, split. */
+  readonly path: readonly string[];
+  /** True when an operator works on paths (`under`, `glob`), so the edge must resolve it. */
+  readonly isPath: boolean;
+  /** `present: true|false`, handled apart because it is the one operator absence can satisfy. */
+  readonly present?: boolean;
+  readonly operators: readonly CompiledOperator[];
+}
+
+/** A compiled `rate: { max, per, by }`. */
+export interface CompiledRate {
+  readonly max: number;
+  /** As written (`1h`), for reasons. */
+  readonly per: string;
+  readonly windowMs: number;
+  readonly by: 'principal' | 'tool' | 'session' | 'args';
+}
+
+/** One rule after compile: matchers built once. */
+export interface CompiledRule {
+  readonly id: string;
+  readonly effect: Effect;
+  /** Position across all loaded files, for file order. */
+  readonly order: number;
+  readonly file: string;
+  readonly server?: string;
+  readonly tools: readonly string[];
+  readonly reason?: string;
+  readonly conditions: readonly CompiledCondition[];
+  readonly rate?: CompiledRate;
+  /** True when no condition looks at the arguments and there is no rate. */
+  readonly argFree: boolean;
+}
+
+/** A loaded, frozen policy; build with `compilePolicy` (pure) or `loadPolicy` (reads files). */
+export interface CompiledPolicy {
+  /** Hex SHA-256 of the RFC 8785 canonical JSON of the parsed files (the `policy` claim). */
+  readonly hash: string;
+  /** The files it came from, in load order. */
+  readonly files: readonly string[];
+  /** The effect when no rule matches. */
+  readonly default: Effect;
+  /** Folder that relative paths (in conditions and in arguments) are taken against. */
+  readonly baseDir: string;
+  /** Every rule, in file order. */
+  readonly rules: readonly CompiledRule[];
+  /** The rules that could apply to (server, tool), in file order; memoised. */
+  candidates(server: string, tool: string): readonly CompiledRule[];
+  /** The argument keys (`args.path`) the edge must resolve for (server, tool). */
+  pathArgs(server: string, tool: string): readonly string[];
+}
