@@ -10,6 +10,7 @@ export const ERROR_CATALOGUE = {
   TG_CONFIG_INVALID: { rpc: -32603, exit: 2 },
   TG_ENV_UNSET: { rpc: -32603, exit: 2 },
   TG_POLICY_INVALID: { rpc: -32603, exit: 2 },
+  TG_POLICY_TEST_INVALID: { rpc: -32603, exit: 2 },
   TG_TOOL_NAME_CLASH: { rpc: -32603, exit: 2 },
   TG_UNKNOWN_TOOL: { rpc: -32602, exit: 1 },
   TG_BAD_ARGS: { rpc: -32602, exit: 2 },
