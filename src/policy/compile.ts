@@ -8,7 +8,10 @@ import type { CompiledCondition, CompiledPolicy, CompiledRate, CompiledRule, Eff
 
 /** One policy file after `parseYamlWith`, with a way to locate fields for later errors. */
 export interface ParsedPolicyFile {
+  /** The file as errors name it. */
   readonly file: string;
+  /** Its absolute path, for `CompiledPolicy.files`; `file` when not given. */
+  readonly path?: string;
   readonly value: PolicyFile;
   /** Line of a field path in the file; 1 when not given. */
   readonly lineOf?: (path: readonly PropertyKey[]) => number;
@@ -121,7 +124,7 @@ export function compilePolicy(files: readonly ParsedPolicyFile[], options: Compi
 
   return Object.freeze({
     hash: policyHash(files),
-    files: Object.freeze(files.map((f) => f.file)),
+    files: Object.freeze(files.map((f) => f.path ?? f.file)),
     default: files.find((f) => f.value.default !== undefined)?.value.default ?? 'deny',
     baseDir: options.baseDir,
     rules: Object.freeze(rules),

@@ -12,7 +12,8 @@ const CODE = 'TG_POLICY_INVALID';
 
 /**
  * Reads, checks and compiles policy files. `files` are taken against `baseDir` when relative
- * and named in errors as given; `under` roots are resolved against `baseDir` (the config file's
+ * (`compiled.files` holds them absolute, for watching); errors name them relative to the working
+ * folder when inside it. `under` roots are resolved against `baseDir` (the config file's
  * folder) with symlinks followed. Throws YamlInvalidError `TG_POLICY_INVALID` listing every
  * problem in every file (file:line: field: message), unreadable files included.
  */
@@ -52,17 +53,19 @@ async function parseAll(
   const parsed: ParsedPolicyFile[] = [];
   const issues: YamlIssue[] = [];
   for (const file of files) {
+    const absolute = path.resolve(baseDir, file);
+    const shown = displayPath(absolute);
     let text: string;
     try {
-      text = await fs.readFile(path.resolve(baseDir, file), 'utf8');
+      text = await fs.readFile(absolute, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      issues.push({ file, line: 1, field: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? 'error'})` });
+      issues.push({ file: shown, line: 1, field: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? 'error'})` });
       continue;
     }
     try {
-      const { value, located } = parseYamlWith(text, file, policyFileSchema, CODE);
-      parsed.push({ file, value, lineOf: located.lineOf });
+      const { value, located } = parseYamlWith(text, shown, policyFileSchema, CODE);
+      parsed.push({ file: shown, path: absolute, value, lineOf: located.lineOf });
     } catch (e) {
       if (!(e instanceof YamlInvalidError)) throw e;
       issues.push(...e.issues);
@@ -70,6 +73,12 @@ async function parseAll(
   }
   issues.push(...crossFileIssues(parsed));
   return { parsed, issues };
+}
+
+/** A path as errors show it: relative to the working folder when inside it, else absolute. */
+export function displayPath(absolute: string): string {
+  const rel = path.relative(process.cwd(), absolute);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absolute;
 }
 
 function sortIssues(issues: YamlIssue[]): YamlIssue[] {

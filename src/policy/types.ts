@@ -57,7 +57,7 @@ export interface Decision {
   /** Hash of the loaded policy (`policy` claim). */
   readonly policy: string;
   /** Rate windows to charge when the call goes ahead (allow, or challenge approved). */
-  readonly charge: readonly RateCheck[];
+  readonly charge: readonly RateWindow[];
 }
 
 /** One rate-limit window a call falls into. */
