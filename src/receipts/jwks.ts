@@ -19,7 +19,7 @@ const jwksFileSchema = z.looseObject({
       kty: z.string(),
       kid: z.string().min(1),
       retired_at: z.number().int().optional(),
-      d: z.undefined({ error: 'holds a private key' }),
+      d: z.never().optional(),
     }),
   ),
 });

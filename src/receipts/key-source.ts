@@ -60,8 +60,8 @@ async function fileSet(path: string): Promise<KeyLookup> {
     } catch (e) {
       if (!(e instanceof errors.JWKSNoMatchingKey)) throw e;
       // A rotated file may hold the key now; a missing or broken one leaves the old set in place.
-      const mtime = await mtimeOf(path).catch(() => loaded.mtime);
-      if (mtime === loaded.mtime) throw e;
+      const version = await versionOf(path).catch(() => loaded.version);
+      if (version === loaded.version) throw e;
       const reloaded = await readSet(path).catch(() => undefined);
       if (!reloaded) throw e;
       loaded = reloaded;
@@ -71,11 +71,11 @@ async function fileSet(path: string): Promise<KeyLookup> {
   return lookup;
 }
 
-async function readSet(path: string): Promise<{ lookup: KeyLookup; mtime: number }> {
+async function readSet(path: string): Promise<{ lookup: KeyLookup; version: string }> {
   let text: string;
-  let mtime: number;
+  let version: string;
   try {
-    mtime = await mtimeOf(path);
+    version = await versionOf(path);
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -90,9 +90,11 @@ async function readSet(path: string): Promise<{ lookup: KeyLookup; mtime: number
   } catch (e) {
     throw new ToolgateError('TG_KEY_INVALID', `JWKS file ${path} is not valid JSON`, { cause: e, details: { file: path } });
   }
-  return { lookup: localSet(value, `JWKS file ${path}`, path), mtime };
+  return { lookup: localSet(value, `JWKS file ${path}`, path), version };
 }
 
-async function mtimeOf(path: string): Promise<number> {
-  return (await stat(path)).mtimeMs;
+// Rotation replaces the file by rename, so the inode changes even when mtime's resolution is coarse.
+async function versionOf(path: string): Promise<string> {
+  const s = await stat(path);
+  return `${s.ino}:${s.size}:${s.mtimeMs}`;
 }
