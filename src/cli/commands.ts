@@ -1,9 +1,14 @@
 /** Every subcommand, registered on the program in the order `--help` lists them. */
 import type { Command } from 'commander';
+import { register as registerServe } from './serve.js';
+import { register as registerCheck } from './check.js';
+import { register as registerValidate } from './validate.js';
 import { register as registerPolicy } from './policy.js';
 
 /** Adds each command module's subcommands to `program`. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerServe(program);
+  registerCheck(program);
+  registerValidate(program);
   registerPolicy(program);
 }

@@ -24,10 +24,16 @@ export class ExitWith extends Error {
   }
 }
 
-/** The exit code and single line for any error a command threw. */
+/**
+ * The exit code and what to print for any error a command threw: one line per error (a file
+ * with several problems gets one line for each, as file:line: field: message).
+ */
 export function describeFailure(e: unknown): { exitCode: number; line: string } {
   if (e instanceof ExitWith) return { exitCode: e.exitCode, line: '' };
-  if (e instanceof ToolgateError) return { exitCode: e.exitCode, line: `toolgate: ${oneLine(e)}` };
+  if (e instanceof ToolgateError) {
+    const lines = e.message.split('\n').map((l) => `toolgate: ${oneLine(l)}`);
+    return { exitCode: e.exitCode, line: lines.join('\n') };
+  }
   return { exitCode: 1, line: `toolgate: ${oneLine(e)}` };
 }
 
