@@ -97,16 +97,16 @@ function sqliteStore(db: Database.Database, path: string, fail: (e: unknown) => 
   };
   // Every call runs as one IMMEDIATE transaction: the write lock is taken (waiting up to
   // busy_timeout) before reading, so read-then-write is atomic across connections.
-  const tx = <T>(work: () => T): Promise<T> => {
+  const tx = async <T>(work: () => T): Promise<T> => {
     try {
-      return Promise.resolve(db.transaction(work).immediate());
+      return db.transaction(work).immediate();
     } catch (e) {
       return fail(e);
     }
   };
-  const read = <T>(work: () => T): Promise<T> => {
+  const read = async <T>(work: () => T): Promise<T> => {
     try {
-      return Promise.resolve(work());
+      return work();
     } catch (e) {
       return fail(e);
     }
