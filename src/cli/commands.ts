@@ -4,6 +4,8 @@ import { register as registerServe } from './serve.js';
 import { register as registerCheck } from './check.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerPolicy } from './policy.js';
+import { register as registerKeys } from './keys.js';
+import { register as registerReceipt } from './receipt.js';
 
 /** Adds each command module's subcommands to `program`. */
 export function registerCommands(program: Command): void {
@@ -11,4 +13,6 @@ export function registerCommands(program: Command): void {
   registerCheck(program);
   registerValidate(program);
   registerPolicy(program);
+  registerKeys(program);
+  registerReceipt(program);
 }
