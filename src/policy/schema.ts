@@ -40,9 +40,13 @@ const conditionSchema = z
     present: z.boolean().optional(),
     includes: z.string().optional(),
   })
+  // Only when nothing else is wrong: an unknown operator must not also read as "no operator".
+  .refine((c) => Object.values(c).some((v) => v !== undefined), {
+    message: 'a condition needs at least one operator',
+    when: (payload) => payload.issues.length === 0,
+  })
   .superRefine((c, ctx) => {
     const ops = Object.keys(c).filter((k) => c[k as keyof typeof c] !== undefined);
-    if (ops.length === 0) ctx.addIssue({ code: 'custom', message: 'a condition needs at least one operator' });
     if (c.present === false && ops.length > 1) {
       ctx.addIssue({ code: 'custom', path: ['present'], message: 'present: false cannot be combined with other operators' });
     }
