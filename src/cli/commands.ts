@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { register as registerServe } from './serve.js';
 import { register as registerCheck } from './check.js';
 import { register as registerValidate } from './validate.js';
+import { register as registerPins } from './pins.js';
 import { register as registerPolicy } from './policy.js';
 import { register as registerKeys } from './keys.js';
 import { register as registerReceipt } from './receipt.js';
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerCheck(program);
   registerValidate(program);
+  registerPins(program);
   registerPolicy(program);
   registerKeys(program);
   registerReceipt(program);

@@ -1,6 +1,7 @@
 /** Strict zod schema for toolgate.yaml, exactly as PRODUCT.md "Configuration" writes it. */
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { isLoopback } from '../net.js';
 
 const duration = z
   .union([z.string(), z.number()])
@@ -31,7 +32,9 @@ const auth = z
       .optional(),
     jwt: z
       .strictObject({
-        issuer: z.url(),
+        issuer: z.url().refine((u) => u.startsWith('https://') || (u.startsWith('http://') && isLoopback(new URL(u).hostname)), {
+          message: 'the issuer must be https (http only on loopback)',
+        }),
         audience: nonEmpty,
         jwks: nonEmpty,
         principal_claim: nonEmpty.default('sub'),
@@ -41,13 +44,19 @@ const auth = z
   })
   .refine((a) => a.tokens !== undefined || a.jwt !== undefined, { message: 'auth needs tokens or jwt' });
 
-const listen = z.strictObject({
-  transport: z.enum(['stdio', 'http']),
-  host: nonEmpty.default('127.0.0.1'),
-  port: port.default(8787),
-  allowed_origins: z.array(nonEmpty).default([]),
-  auth: auth.optional(),
-});
+const listen = z
+  .strictObject({
+    transport: z.enum(['stdio', 'http']),
+    host: nonEmpty.default('127.0.0.1'),
+    port: port.default(8787),
+    allowed_origins: z.array(nonEmpty).default([]),
+    auth: auth.optional(),
+  })
+  .superRefine((l, ctx) => {
+    if (l.transport === 'http' && !isLoopback(l.host) && l.auth === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['host'], message: `auth is required when host is not a loopback address (${l.host})` });
+    }
+  });
 
 const stdioUpstream = z.strictObject({
   transport: z.literal('stdio'),

@@ -9,6 +9,7 @@ import { rateChecks } from '../policy/rate.js';
 import type { Decision, EvalContext, ToolCall } from '../policy/types.js';
 import { argsSha256 } from '../receipts/digest.js';
 import type { Gateway, Session } from './gateway.js';
+import { TOOL_CHANGED } from './pins.js';
 import { RECEIPT_META, challengedResult, deniedResult, toWireError } from './to-wire.js';
 
 type Outcome = 'ok' | 'error' | 'tool-error' | 'upstream-unavailable';
@@ -55,6 +56,11 @@ export async function handleToolCall(
 
   let decision: Decision;
   try {
+    if (await gw.pins.isHeld(entry.server, entry.tool)) {
+      const held = heldDecision(gw);
+      await writeDecision(gw, { ...where, decision: held, receipt: null });
+      return deniedResult(held, `The definition of ${entry.server}/${entry.tool} changed since it was pinned; a person must run \`toolgate pins accept ${entry.server}/${entry.tool}\`.`);
+    }
     decision = await decide(gw, session, call);
   } catch (e) {
     await refuse(gw, where, `policy could not be evaluated: ${oneLine(e)}`);
@@ -110,6 +116,10 @@ async function decide(gw: Gateway, session: Session, call: ToolCall): Promise<De
   if (checks.length === 0) return evaluate(policy, call, pre);
   const rateCounts = await gw.state.rates.counts(checks.map((c) => c.key), pre.now);
   return evaluate(policy, call, { ...pre, rateCounts });
+}
+
+function heldDecision(gw: Gateway): Decision {
+  return { decision: 'deny', rules: [], reasons: [TOOL_CHANGED], matched: [], policy: gw.policy.current.hash, charge: [] };
 }
 
 // Counts the call in each of its rate windows; returns the rule whose window overflowed, if any.

@@ -8,6 +8,7 @@ import type { Principal } from '../policy/types.js';
 import type { ReceiptSigner } from '../receipts/sign.js';
 import type { StateStore } from '../state/store.js';
 import type { UpstreamPool } from '../upstream/pool.js';
+import type { PinGuard } from './pins.js';
 
 /** The policy in force; `current` is swapped whole when the files change and still compile. */
 export interface PolicyHolder {
@@ -22,6 +23,7 @@ export interface Gateway {
   readonly log: DecisionLog;
   readonly state: StateStore;
   readonly pool: UpstreamPool;
+  readonly pins: PinGuard;
   readonly logger: Logger;
   /** Milliseconds since the epoch; passed in so tests can move time. */
   readonly now: () => number;

@@ -5,6 +5,7 @@ import { ToolgateError } from '../errors.js';
 import { isListed } from '../policy/listing.js';
 import type { Principal } from '../policy/types.js';
 import { handleToolCall } from './call.js';
+import { keyOf } from './pins.js';
 import type { Gateway, Session } from './gateway.js';
 import { toWireError } from './to-wire.js';
 
@@ -41,11 +42,13 @@ export function createSession(gw: Gateway, id: string, principal: Principal): Se
   });
   const session: Session = { id, principal, server, inflight: 0 };
 
-  server.setRequestHandler(ListToolsRequestSchema, () => {
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
     const policy = gw.policy.current;
+    const held = await gw.pins.heldSet();
     const tools: Tool[] = [];
     for (const entry of gw.pool.catalog.entries) {
       if (!isListed(policy, entry.server, entry.tool, principal)) continue;
+      if (held.has(keyOf(entry.server, entry.tool))) continue;
       tools.push({ ...entry.definition, name: entry.exposed });
     }
     return { tools };

@@ -12,6 +12,7 @@ import { createMemoryState } from '../state/memory.js';
 import { openSqliteState } from '../state/sqlite.js';
 import { openPool, type PoolEvent } from '../upstream/pool.js';
 import type { Gateway, PolicyHolder } from './gateway.js';
+import { PinGuard } from './pins.js';
 import { SessionRegistry } from './server.js';
 
 /** A started gateway and the means to stop it. */
@@ -61,14 +62,23 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
     });
     closers.unshift(() => log.close());
     const sessions = new SessionRegistry();
+    const pins = new PinGuard(state, config.pins, logger, now);
+    let started = false;
     const pool = await openPool(Object.values(config.upstreams), (event) => {
       reportPoolEvent(logger, event);
-      if (event.kind === 'catalog-changed') sessions.announceToolsChanged();
+      if (event.kind === 'catalog-changed' && started) {
+        pins.observe(pool.catalog.entries).then(
+          () => sessions.announceToolsChanged(),
+          (e: unknown) => logger.error({ err: oneLine(e) }, 'could not check tool pins'),
+        );
+      }
     });
     closers.unshift(() => pool.close());
+    await pins.observe(pool.catalog.entries);
+    started = true;
     const watcher = options.watchPolicy === false ? undefined : watchPolicy(config, holder, logger);
     if (watcher) closers.unshift(async () => watcher.close());
-    const gateway: Gateway = { config, policy: holder as PolicyHolder, signer, log, state, pool, logger, now };
+    const gateway: Gateway = { config, policy: holder as PolicyHolder, signer, log, state, pool, pins, logger, now };
     let closed: Promise<void> | undefined;
     return {
       gateway,

@@ -19,10 +19,10 @@ export function toWireError(e: unknown): McpError {
   return new McpError(-32603, 'internal error in toolgate', { code: 'TG_INTERNAL' });
 }
 
-/** A deny, as a tool result the agent can read and adapt to. */
-export function deniedResult(decision: Pick<Decision, 'decision' | 'rules' | 'reasons'>): CallToolResult {
+/** A deny, as a tool result the agent can read and adapt to; `hint` says what would change it. */
+export function deniedResult(decision: Pick<Decision, 'decision' | 'rules' | 'reasons'>, hint?: string): CallToolResult {
   const rules = decision.rules.length > 0 ? ` (${decision.rules.map((r) => `rule ${r}`).join(', ')})` : '';
-  return refusal(`toolgate denied this call${rules}: ${decision.reasons.join('; ')}`, decision);
+  return refusal(`toolgate denied this call${rules}: ${decision.reasons.join('; ')}${hint ? `. ${hint}` : ''}`, decision);
 }
 
 /** A challenge no person has answered yet, as a tool result saying how to get it approved. */

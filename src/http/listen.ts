@@ -10,6 +10,7 @@ import { createSession, type SessionRegistry } from '../gateway/server.js';
 import type { Principal } from '../policy/types.js';
 import { checkOrigin } from './origin.js';
 import { readBody, BodyTooLarge } from './body.js';
+import { createAuthenticator } from './auth.js';
 
 /** A listening HTTP front door. */
 export interface HttpListener {
@@ -31,6 +32,12 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
   const { host, port } = gw.config.gateway.listen;
   const live = new Map<string, HttpSession>();
   const jwksBody = (): string => JSON.stringify(gw.signer.jwks());
+  const listen = gw.config.gateway.listen;
+  const authenticator = createAuthenticator(listen.auth, gw.config.gateway.principal, gw.config.baseDir);
+  const origin = (): string => {
+    const a = server.address() as AddressInfo;
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  };
 
   const server: HttpServer = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -51,12 +58,36 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' }).end(jwksBody());
       return;
     }
+    if ((path === '/.well-known/oauth-protected-resource' || path === '/.well-known/oauth-protected-resource/mcp') && req.method === 'GET') {
+      // RFC 9728: where clients learn which authorization server issues tokens for /mcp.
+      const metadata = {
+        resource: `${origin()}/mcp`,
+        authorization_servers: listen.auth?.jwt ? [listen.auth.jwt.issuer] : [],
+        bearer_methods_supported: ['header'],
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metadata));
+      return;
+    }
     if (path !== '/mcp') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: toolgate serves MCP at /mcp\n');
       return;
     }
-    const principal = gw.config.gateway.principal;
+    const auth = await authenticator.authenticate(req);
+    if (!auth.ok) {
+      const challenge = `Bearer error="${auth.error}", error_description="${auth.description}", resource_metadata="${origin()}/.well-known/oauth-protected-resource"`;
+      res.setHeader('www-authenticate', challenge);
+      jsonRpcError(res, 401, null, -32001, `unauthorized: ${auth.description}`);
+      gw.logger.warn({ reason: auth.description }, 'http request refused: not authenticated');
+      return;
+    }
+    const principal = auth.principal;
     const sessionId = header(req, 'mcp-session-id');
+    const existing = sessionId === undefined ? undefined : live.get(sessionId);
+    if (existing && existing.principal.id !== principal.id) {
+      jsonRpcError(res, 403, null, -32001, 'forbidden: this session belongs to another principal');
+      gw.logger.warn({ session: sessionId, principal: principal.id }, 'http request refused: session of another principal');
+      return;
+    }
 
     if (req.method === 'POST') {
       let body: unknown;
@@ -75,7 +106,6 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
         await openSession(req, res, body, principal);
         return;
       }
-      const existing = live.get(sessionId);
       if (!existing) {
         jsonRpcError(res, 404, null, -32001, 'session not found');
         return;
@@ -84,7 +114,6 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
       return;
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
-      const existing = sessionId === undefined ? undefined : live.get(sessionId);
       if (!existing) {
         jsonRpcError(res, sessionId === undefined ? 400 : 404, null, -32001, 'session not found');
         return;

@@ -1,6 +1,7 @@
 /** DNS-rebinding defence: the Host and Origin of every HTTP request are checked. */
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLoopback } from '../net.js';
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
@@ -29,9 +30,4 @@ export function checkOrigin(
   for (const h of hosts) allowed.add(`http://${h}`);
   if (!allowed.has(origin.toLowerCase())) return `forbidden: Origin ${JSON.stringify(origin)} is not allowed`;
   return undefined;
-}
-
-/** True for addresses that only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

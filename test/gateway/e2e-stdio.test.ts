@@ -63,7 +63,8 @@ describe('allow', () => {
   });
 
   test('server-filesystem reads a file under the sandbox', async () => {
-    const result = await call('filesystem__read_text_file', { path: './sandbox/notes.txt' });
+    // server-filesystem resolves relative paths against its own roots, so agents send absolute ones.
+    const result = await call('filesystem__read_text_file', { path: join(ws.dir, 'sandbox/notes.txt') });
     expect(result.isError).toBeFalsy();
     expect(text(result)).toContain('hello from the sandbox');
   });

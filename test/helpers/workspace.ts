@@ -80,7 +80,7 @@ export interface Workspace {
   cleanup(): Promise<void>;
 }
 
-/** Standard stdio upstream blocks by name. */
+/** Standard stdio upstream blocks by name (`@DIR@` stands for the workspace folder). */
 export function stdioUpstream(name: keyof typeof SERVERS): string {
   const args = {
     filesystem: `["${SERVERS.filesystem}", "./sandbox"]`,
@@ -88,7 +88,7 @@ export function stdioUpstream(name: keyof typeof SERVERS): string {
     everything: `["${SERVERS.everything}", "stdio"]`,
     recorder: `["${SERVERS.recorder}", "stdio"]`,
   }[name];
-  const env = { filesystem: '{}', memory: '{ MEMORY_FILE_PATH: ./memory.jsonl }', everything: '{}', recorder: '{ RECORDER_FILE: ./received.jsonl }' }[name];
+  const env = { filesystem: '{}', memory: '{ MEMORY_FILE_PATH: "@DIR@/memory.jsonl" }', everything: '{}', recorder: '{ RECORDER_FILE: ./received.jsonl }' }[name];
   return `    transport: stdio\n    command: ${JSON.stringify(process.execPath)}\n    args: ${args}\n    env: ${env}\n`;
 }
 
@@ -125,7 +125,7 @@ log:
 state:
   path: state/toolgate.db
 ${options.extra ?? ''}`;
-  await writeFile(join(dir, 'toolgate.yaml'), config);
+  await writeFile(join(dir, 'toolgate.yaml'), config.replaceAll('@DIR@', dir));
   const recorderFile = join(dir, 'received.jsonl');
   return {
     dir,
