@@ -12,15 +12,15 @@ import { resolveCallPaths } from '../policy/paths.js';
 import type { CompiledPolicy } from '../policy/types.js';
 import { ExitWith, processIO, type CliIO } from './run.js';
 
-/** Registers `policy test`. */
-export function register(program: Command): void {
+/** Registers `policy test`; output goes to `io` (the process's own by default). */
+export function register(program: Command, io: CliIO = processIO): void {
   const policy = program.command('policy').description('Work with policy files');
   policy
     .command('test')
     .description('Run policy test cases written in YAML (expected decision per call); exit 0 when all pass, 1 otherwise')
     .argument('<files...>', 'case files (policy: or config:, then cases:)')
     .action(async (files: string[]) => {
-      const failed = await runPolicyTests(files, processIO);
+      const failed = await runPolicyTests(files, io);
       if (failed > 0) throw new ExitWith(1);
     });
 }
@@ -58,17 +58,18 @@ export async function runPolicyTests(files: readonly string[], io: CliIO, now: n
   return failed;
 }
 
-/** A failing case as a small diff: where it is, what was expected (-) and what came (+), why. */
+/** A failing case as a small diff: where it is, the call, expected (-) and actual (+), and why. */
 export function formatFailure(c: PolicyCase, where: string, o: CaseOutcome): string {
-  const rules = (ids: readonly string[]): string => `[${ids.join(', ')}]`;
-  const expected = o.expected.rules === undefined ? o.expected.decision : `${o.expected.decision} ${rules(o.expected.rules)}`;
-  const actual = o.expected.rules === undefined ? o.actual.decision : `${o.actual.decision} ${rules(o.actual.rules)}`;
+  const withRules = (decision: string, ids: readonly string[] | undefined): string =>
+    ids === undefined ? decision : `${decision} [${ids.join(', ')}]`;
+  const args = JSON.stringify(c.args);
   return [
     `FAIL ${c.name} (${where})`,
-    `  call:     ${c.tool}`,
-    `  - expected: ${expected}`,
-    `  + actual:   ${actual}`,
-    ...o.actual.reasons.map((r, n) => `  ${n === 0 ? 'reasons: ' : '         '}  ${r}`),
+    `    call      ${c.tool} ${args.length > 200 ? `${args.slice(0, 199)}…` : args}`,
+    `  - expected  ${withRules(o.expected.decision, o.expected.rules)}`,
+    `  + actual    ${withRules(o.actual.decision, o.expected.rules === undefined ? undefined : o.actual.rules)}`,
+    ...o.actual.reasons.map((r) => `    reason    ${r}`),
+    '',
     '',
   ].join('\n');
 }
