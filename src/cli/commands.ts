@@ -7,6 +7,7 @@ import { register as registerPins } from './pins.js';
 import { register as registerPolicy } from './policy.js';
 import { register as registerKeys } from './keys.js';
 import { register as registerReceipt } from './receipt.js';
+import { register as registerApprovals } from './approvals.js';
 
 /** Adds each command module's subcommands to `program`. */
 export function registerCommands(program: Command): void {
@@ -17,4 +18,5 @@ export function registerCommands(program: Command): void {
   registerPolicy(program);
   registerKeys(program);
   registerReceipt(program);
+  registerApprovals(program);
 }
