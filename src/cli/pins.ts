@@ -69,7 +69,10 @@ function describe(p: PinRecord): string {
   const head = `${p.status === 'changed' ? 'CHANGED' : 'pinned '} ${p.server}/${p.tool}  ${p.hash.slice(0, 12)}  since ${when}`;
   if (p.status !== 'changed' || !p.changed) return head;
   const patch = createTwoFilesPatch('pinned', 'now', pretty(p.definition), pretty(p.changed.definition), '', '', { context: 2 });
-  const body = patch.split('\n').slice(2).filter((l) => !l.startsWith('=')).map((l) => `    ${l}`);
+  const body = patch
+    .split('\n')
+    .filter((l) => l !== '' && !/^(===|---|\+\+\+|Index:)/.test(l))
+    .map((l) => `    ${l}`);
   return [head, `  now shows ${p.changed.hash.slice(0, 12)} (seen ${new Date(p.changed.seen_at).toISOString()})`, ...body].join('\n');
 }
 

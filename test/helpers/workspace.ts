@@ -42,7 +42,7 @@ rules:
   - id: echo-anything
     effect: allow
     server: recorder
-    tools: [echo, fail]
+    tools: [echo, fail, mutate]
   - id: secrets-in-sandbox
     effect: allow
     server: recorder
