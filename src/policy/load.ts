@@ -23,9 +23,11 @@ export async function loadPolicy(files: readonly string[], baseDir: string): Pro
   const roots = new Map<string, string>();
   for (const under of underValues(parsed)) {
     const root = await resolvePath(under, baseDir);
-    // Only a NUL byte, `~` or a URI makes a root unresolvable; the schema lets those through.
+    // The schema refused `~`, URIs and NUL bytes; what is left is a symlink loop or no access.
     if (root === null) {
-      throw new ToolgateError(CODE, `under: ${JSON.stringify(under)} is not a plain path`, { details: { field: 'under' } });
+      throw new ToolgateError(CODE, `under: ${JSON.stringify(under)} cannot be resolved (symlink loop or no access)`, {
+        details: { field: 'under' },
+      });
     }
     roots.set(under, root);
   }
