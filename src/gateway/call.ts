@@ -1,6 +1,6 @@
 /** One tools/call: decide, challenge, sign, log, forward, log the outcome. Fails closed. */
 import { randomUUID } from 'node:crypto';
-import { CallToolResultSchema, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, McpError, type CallToolRequest, type CallToolResult, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { ToolgateError, oneLine } from '../errors.js';
 import type { DecisionEntry } from '../log/decisions.js';
 import { evaluate } from '../policy/evaluate.js';
@@ -10,7 +10,8 @@ import type { Decision, EvalContext, ToolCall } from '../policy/types.js';
 import { argsSha256 } from '../receipts/digest.js';
 import type { Gateway, Session } from './gateway.js';
 import { TOOL_CHANGED } from './pins.js';
-import { RECEIPT_META, challengedResult, deniedResult, toWireError } from './to-wire.js';
+import { settle, type ChallengeEnd } from './challenge.js';
+import { RECEIPT_META, deniedResult, toWireError } from './to-wire.js';
 
 type Outcome = 'ok' | 'error' | 'tool-error' | 'upstream-unavailable';
 
@@ -26,8 +27,9 @@ export async function handleToolCall(
   gw: Gateway,
   session: Session,
   params: CallToolRequest['params'],
-  signal?: AbortSignal,
+  request: { signal?: AbortSignal; requestId?: RequestId } = {},
 ): Promise<CallToolResult> {
+  const { signal, requestId } = request;
   const started = performance.now();
   const args = (params.arguments ?? {}) as Record<string, unknown>;
   const id = randomUUID();
@@ -59,7 +61,9 @@ export async function handleToolCall(
     if (await gw.pins.isHeld(entry.server, entry.tool)) {
       const held = heldDecision(gw);
       await writeDecision(gw, { ...where, decision: held, receipt: null });
-      return deniedResult(held, `The definition of ${entry.server}/${entry.tool} changed since it was pinned; a person must run \`toolgate pins accept ${entry.server}/${entry.tool}\`.`);
+      return deniedResult(held, {
+        hint: `The definition of ${entry.server}/${entry.tool} changed since it was pinned; a person must run \`toolgate pins accept ${entry.server}/${entry.tool}\``,
+      });
     }
     decision = await decide(gw, session, call);
   } catch (e) {
@@ -71,10 +75,21 @@ export async function handleToolCall(
     await writeDecision(gw, { ...where, decision, receipt: null });
     return deniedResult(decision);
   }
+  let approval: string | undefined;
   if (decision.decision === 'challenge') {
-    // Until a person can answer (approvals), a challenge is never forwarded.
-    await writeDecision(gw, { ...where, decision, receipt: null });
-    return challengedResult(decision, 'No approval channel is configured for this session.');
+    let end: ChallengeEnd;
+    try {
+      end = await settle(gw, session, { server: entry.server, tool: entry.tool, args, args_sha256: digest, requestId, signal }, decision);
+    } catch (e) {
+      const error = new ToolgateError('TG_STATE_FAILED', `the approval could not be settled: ${oneLine(e)}`, { cause: e });
+      await refuse(gw, where, error.message);
+      throw toWireError(error);
+    }
+    if (end.kind === 'refused') {
+      await writeDecision(gw, { ...where, approval: end.approvalId, decision: end.decision, receipt: null });
+      return end.result;
+    }
+    approval = end.approvalId;
   }
 
   let receipt: { token: string; jti: string };
@@ -87,6 +102,7 @@ export async function handleToolCall(
       rules: [...decision.rules],
       policy: decision.policy,
       args_sha256: digest,
+      ...(approval ? { approval } : {}),
     });
   } catch (e) {
     const error = new ToolgateError('TG_SIGN_FAILED', `the receipt could not be signed: ${oneLine(e)}`, { cause: e });
@@ -104,7 +120,7 @@ export async function handleToolCall(
     await writeDecision(gw, { ...where, decision: denied, receipt: null });
     return deniedResult(denied);
   }
-  await writeDecision(gw, { ...where, decision, receipt: receipt.jti });
+  await writeDecision(gw, { ...where, ...(approval ? { approval } : {}), decision, receipt: receipt.jti });
   return forward(gw, id, entry.server, params, entry.tool, receipt.token, started, signal);
 }
 
@@ -166,7 +182,7 @@ async function forward(
   }
 }
 
-type Where = Omit<DecisionEntry, 'time' | 'decision' | 'rules' | 'reasons' | 'receipt'>;
+type Where = Omit<DecisionEntry, 'time' | 'decision' | 'rules' | 'reasons' | 'receipt' | 'approval'> & { approval?: string };
 
 // Writes the decision line; the call goes no further unless it is on disk.
 async function writeDecision(gw: Gateway, e: Where & { decision: Decision; receipt: string | null }): Promise<void> {

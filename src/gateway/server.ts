@@ -62,7 +62,7 @@ export function createSession(gw: Gateway, id: string, principal: Principal): Se
     }
     session.inflight += 1;
     try {
-      return await handleToolCall(gw, session, request.params, extra.signal);
+      return await handleToolCall(gw, session, request.params, { signal: extra.signal, requestId: extra.requestId });
     } finally {
       session.inflight -= 1;
     }

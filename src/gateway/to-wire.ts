@@ -19,10 +19,16 @@ export function toWireError(e: unknown): McpError {
   return new McpError(-32603, 'internal error in toolgate', { code: 'TG_INTERNAL' });
 }
 
-/** A deny, as a tool result the agent can read and adapt to; `hint` says what would change it. */
-export function deniedResult(decision: Pick<Decision, 'decision' | 'rules' | 'reasons'>, hint?: string): CallToolResult {
+/**
+ * A deny, as a tool result the agent can read and adapt to; `hint` says what would change it,
+ * `approvalId` names the approval a person denied.
+ */
+export function deniedResult(
+  decision: Pick<Decision, 'decision' | 'rules' | 'reasons'>,
+  extra: { hint?: string; approvalId?: string } = {},
+): CallToolResult {
   const rules = decision.rules.length > 0 ? ` (${decision.rules.map((r) => `rule ${r}`).join(', ')})` : '';
-  return refusal(`toolgate denied this call${rules}: ${decision.reasons.join('; ')}${hint ? `. ${hint}` : ''}`, decision);
+  return refusal(`toolgate denied this call${rules}: ${decision.reasons.join('; ')}${extra.hint ? `. ${extra.hint}` : ''}`, decision, extra.approvalId);
 }
 
 /** A challenge no person has answered yet, as a tool result saying how to get it approved. */

@@ -55,6 +55,13 @@ rules:
     tools: [refund]
     when:
       args.amount_usd: { max: 100 }
+  - id: big-refunds-need-a-person
+    effect: challenge
+    server: recorder
+    tools: [refund]
+    when:
+      args.amount_usd: { min: 101 }
+    reason: refunds over 100 USD need a person
   - id: memory-all
     effect: allow
     server: memory
