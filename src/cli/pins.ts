@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { loadConfig, DEFAULT_CONFIG } from '../config/load.js';
 import { ToolgateError } from '../errors.js';
-import { openSqliteState } from '../state/sqlite.js';
+import { openState } from '../state/open.js';
 import type { PinRecord, StateStore } from '../state/store.js';
 import { processIO } from './run.js';
 
@@ -56,7 +56,7 @@ export function register(program: Command): void {
 
 async function withState(configFile: string, work: (state: StateStore) => Promise<void>): Promise<void> {
   const config = await loadConfig(configFile);
-  const state = await openSqliteState(config.state.path);
+  const state = await openState(config.state);
   try {
     await work(state);
   } finally {

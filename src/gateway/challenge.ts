@@ -39,7 +39,7 @@ export async function settle(gw: Gateway, session: Session, call: Challenged, de
   const reason = decision.reasons.join('; ');
   const pending = await requestApproval(
     gw.state,
-    { ...binding, session: session.id, args_preview: previewArgs(call.args), reason, rules: [...decision.rules] },
+    { ...binding, session: session.id, args_preview: previewArgs(gw.redactArgs(call.args)), reason, rules: [...decision.rules] },
     now,
   );
   const command = approveCommand(pending.id, gw.config.file);

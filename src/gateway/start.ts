@@ -9,7 +9,8 @@ import { loadPolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/types.js';
 import { loadReceiptSigner } from '../receipts/keys.js';
 import { createMemoryState } from '../state/memory.js';
-import { openSqliteState } from '../state/sqlite.js';
+import { openState } from '../state/open.js';
+import { compileRedaction } from '../log/redact.js';
 import { openPool, type PoolEvent } from '../upstream/pool.js';
 import type { Gateway, PolicyHolder } from './gateway.js';
 import { PinGuard } from './pins.js';
@@ -50,7 +51,7 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
     ttlSeconds: config.receipts.ttlSeconds,
   });
   if (ephemeral) logger.warn('no receipts.key configured: receipts are signed with an ephemeral key that is lost on exit');
-  const state = options.memoryState ? createMemoryState() : await openSqliteState(config.state.path);
+  const state = options.memoryState ? createMemoryState() : await openState(config.state);
   const closers: Array<() => Promise<void>> = [() => state.close()];
   try {
     const log = await openDecisionLog({
@@ -78,7 +79,25 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
     started = true;
     const watcher = options.watchPolicy === false ? undefined : watchPolicy(config, holder, logger);
     if (watcher) closers.unshift(async () => watcher.close());
-    const gateway: Gateway = { config, policy: holder as PolicyHolder, signer, log, state, pool, pins, logger, now };
+    // Expired approvals, grants, counters and replay records are swept once a minute.
+    const sweeper = setInterval(() => {
+      state.sweep(now()).catch((e: unknown) => logger.warn({ err: oneLine(e) }, 'state sweep failed'));
+    }, 60_000);
+    sweeper.unref();
+    closers.unshift(async () => clearInterval(sweeper));
+    const redact = compileRedaction(config.log.redact);
+    const gateway: Gateway = {
+      config,
+      policy: holder as PolicyHolder,
+      signer,
+      log,
+      state,
+      pool,
+      pins,
+      logger,
+      now,
+      redactArgs: (args) => redact({ args }).args,
+    };
     let closed: Promise<void> | undefined;
     return {
       gateway,

@@ -99,4 +99,23 @@ describe('parseConfig errors', () => {
     const { lines } = issuesOf(minimal.replace('  fs:', '  "f s":'));
     expect(lines[0]).toMatch(/upstreams/);
   });
+
+  test('a non-loopback HTTP listener without auth is refused', () => {
+    const { code, lines } = issuesOf(minimal.replace('  name: demo', '  name: demo\n  listen: { transport: http, host: 0.0.0.0 }'));
+    expect(code).toBe('TG_CONFIG_INVALID');
+    expect(lines[0]).toMatch(/gateway\.listen\.host: auth is required when host is not a loopback address/);
+  });
+
+  test('a JWT issuer over plain http is refused unless on loopback', () => {
+    const auth = (issuer: string) =>
+      minimal.replace('  name: demo', `  name: demo\n  listen:\n    transport: http\n    auth:\n      jwt: { issuer: "${issuer}", audience: tg, jwks: "${issuer}/jwks" }`);
+    expect(issuesOf(auth('http://auth.example.com')).lines[0]).toMatch(/issuer must be https/);
+    expect(() => parseConfig(auth('http://127.0.0.1:9999'), '/cfg/toolgate.yaml', {})).not.toThrow();
+  });
+
+  test('a token never appears in an error about the entry that holds it', () => {
+    const text = minimal.replace('  name: demo', '  name: demo\n  listen:\n    transport: http\n    auth:\n      tokens: [{ token: "${T}", principal: 7 }]');
+    const { lines } = issuesOf(text, { T: 'super-secret-token-value-1234' });
+    expect(lines.join('\n')).not.toContain('super-secret-token-value-1234');
+  });
 });

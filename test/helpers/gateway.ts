@@ -38,8 +38,11 @@ export interface HttpGateway {
 }
 
 /** Starts `toolgate serve --port 0` and waits for the URL in its banner. */
-export async function startHttpGateway(config: string): Promise<HttpGateway> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startHttpGateway(config: string, env: NodeJS.ProcessEnv = {}): Promise<HttpGateway> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let out = '';
   let err = '';
   child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
@@ -65,8 +68,9 @@ export async function startHttpGateway(config: string): Promise<HttpGateway> {
 }
 
 /** The SDK's Streamable HTTP client on `url`. */
-export async function connectHttp(url: string, capabilities: ClientCapabilities = {}): Promise<Client> {
+export async function connectHttp(url: string, capabilities: ClientCapabilities = {}, token?: string): Promise<Client> {
   const client = new Client({ name: 'e2e', version: '1.0.0' }, { capabilities });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  const requestInit = token ? { headers: { authorization: `Bearer ${token}` } } : undefined;
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), requestInit ? { requestInit } : {}));
   return client;
 }
