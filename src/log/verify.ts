@@ -1,6 +1,6 @@
 /** Streams a decision log and checks its hash chain, checkpoint counts and heads, and checkpoint signatures. */
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import { GENESIS, checkLine } from './chain.js';
+import { GENESIS, scanLine } from './chain.js';
 import { CHECKPOINT_TYP, checkpointLineSchema, type CheckpointLine } from './lines.js';
 import { readLines } from './read.js';
 
@@ -83,7 +83,7 @@ export async function verifyLog(path: string, opts: VerifyOptions = {}): Promise
 
   const onLine = (buf: Buffer, start: number, end: number): boolean => {
     line++;
-    const checked = checkLine(buf, start, end);
+    const checked = scanLine(buf, start, end);
     if (!checked.ok) {
       chainBad =
         checked.reason === 'edited'
@@ -98,13 +98,13 @@ export async function verifyLog(path: string, opts: VerifyOptions = {}): Promise
           : bad(line, 'deleted-or-reordered', `line ${line} does not follow line ${line - 1}: a line was deleted, inserted or moved here`);
       return false;
     }
-    const type = checked.record.type;
-    if (typeof type !== 'string' || !TYPES.has(type)) {
+    const type = checked.type;
+    if (!TYPES.has(type)) {
       chainBad = bad(line, 'malformed', `line ${line} is not a log line: unknown type`);
       return false;
     }
     if (type === 'checkpoint') {
-      const parsed = checkpointLineSchema.safeParse(checked.record);
+      const parsed = checkpointLineSchema.safeParse(checked.record ?? {});
       if (!parsed.success) {
         chainBad = bad(line, 'malformed', `line ${line} is not a valid checkpoint`);
         return false;

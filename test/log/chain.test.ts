@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { GENESIS, checkLine, checkLineText, sealLine } from '../../src/log/chain.js';
+import { GENESIS, checkLine, checkLineText, scanLine, sealLine } from '../../src/log/chain.js';
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -66,5 +66,36 @@ describe('checkLine', () => {
   test('checks a line inside a larger buffer', () => {
     const buf = Buffer.from(`junk\n${sealed.text}\nmore`);
     expect(checkLine(buf, 5, 5 + Buffer.byteLength(sealed.text))).toMatchObject({ ok: true, hash: sealed.hash });
+  });
+});
+
+describe('scanLine', () => {
+  const prev = 'b'.repeat(64);
+
+  test('reads a decision line as written without parsing it', () => {
+    const sealed = sealLine({ type: 'decision', id: 'x', args: { a: 1 } }, prev);
+    expect(scanLine(Buffer.from(sealed.text))).toEqual({ ok: true, type: 'decision', prev, hash: sealed.hash, record: undefined });
+  });
+
+  test('finds the top-level prev even when the arguments hold a "prev" key', () => {
+    const decoy = 'c'.repeat(64);
+    const sealed = sealLine({ type: 'outcome', args: { prev: decoy, nested: { prev: decoy } }, reasons: ['x","prev":"y'] }, prev);
+    expect(scanLine(Buffer.from(sealed.text))).toMatchObject({ ok: true, type: 'outcome', prev, hash: sealed.hash });
+  });
+
+  test('an edited decision line is still edited', () => {
+    const sealed = sealLine({ type: 'decision', decision: 'allow' }, prev);
+    expect(scanLine(Buffer.from(sealed.text.replace('allow', 'deny!')))).toMatchObject({ ok: false, reason: 'edited' });
+  });
+
+  test('other lines are parsed and carry their record', () => {
+    const sealed = sealLine({ type: 'checkpoint', lines: 3 }, prev);
+    expect(scanLine(Buffer.from(sealed.text))).toMatchObject({ ok: true, type: 'checkpoint', prev, record: { lines: 3 } });
+  });
+
+  test('agrees with checkLine on a reformatted line', () => {
+    const sealed = sealLine({ type: 'decision', id: 'x' }, prev);
+    const spaced = JSON.stringify(JSON.parse(sealed.text), null, 1).replace(/\n/g, ' ');
+    expect(scanLine(Buffer.from(spaced))).toMatchObject({ ok: true, type: 'decision', prev, hash: sealed.hash });
   });
 });
