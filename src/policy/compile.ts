@@ -2,7 +2,7 @@
 import picomatch from 'picomatch';
 import { YamlInvalidError, type YamlIssue } from '../yaml.js';
 import { buildOperators } from './conditions.js';
-import { canonicalSha256 } from './digest.js';
+import { canonicalSha256 } from '../canonical.js';
 import { durationMs, type ConditionSpec, type PolicyFile, type RuleSpec } from './schema.js';
 import type { CompiledCondition, CompiledPolicy, CompiledRate, CompiledRule, Effect } from './types.js';
 

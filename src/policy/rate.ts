@@ -1,5 +1,5 @@
 /** Fixed-window rate limits: which windows a call falls into, so the edge can read and charge counts. */
-import { canonicalSha256 } from './digest.js';
+import { canonicalSha256 } from '../canonical.js';
 import { matchConditions } from './match.js';
 import type { CompiledPolicy, CompiledRule, EvalContext, RateWindow, ToolCall } from './types.js';
 

@@ -1,18 +1,16 @@
 /** Strict zod schema for a policy file (version 1); unknown keys and bad values are errors. */
 import { z } from 'zod';
+import { parseDuration } from '../duration.js';
 
 const effect = z.enum(['allow', 'deny', 'challenge']);
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 /** Durations for `rate.per`: a whole number and a unit, `500ms`, `30s`, `15m`, `1h`, `1d`. */
 export const DURATION = /^([1-9][0-9]*)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Milliseconds in a `rate.per` duration; undefined when it is not one. */
 export function durationMs(text: string): number | undefined {
-  const m = DURATION.exec(text);
-  if (!m) return undefined;
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  return DURATION.test(text) ? parseDuration(text) : undefined;
 }
 
 /** Keys of `when` other than `args.<path>`. */

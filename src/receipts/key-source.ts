@@ -1,6 +1,6 @@
 /** Where verifiers find public keys: a JWKS object, a JWKS file, or an https URL (jose key sets). */
 import { readFile, stat } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { isLoopback } from '../net.js';
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { ToolgateError } from '../errors.js';
 
@@ -43,13 +43,6 @@ function remoteSet(text: string): KeyLookup {
     throw new ToolgateError('TG_USAGE', 'a JWKS URL must be https (plain http only on a loopback host)');
   }
   return createRemoteJWKSet(url);
-}
-
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
 }
 
 async function fileSet(path: string): Promise<KeyLookup> {
