@@ -4,9 +4,9 @@ import type { Command } from 'commander';
 import { describeScope, formatDuration, parseScope } from '../approvals/scope.js';
 import { escapeInvisible } from '../approvals/preview.js';
 import { listPending, resolveApproval } from '../approvals/store.js';
-import { DEFAULT_CONFIG, loadConfig } from '../config/load.js';
-import { openState } from '../state/open.js';
-import type { ApprovalRecord, StateStore } from '../state/store.js';
+import { DEFAULT_CONFIG } from '../config/load.js';
+import { withState } from './with-state.js';
+import type { ApprovalRecord } from '../state/store.js';
 import { processIO, type CliIO } from './run.js';
 
 /** Registers `approvals list`, `approvals approve` and `approvals deny`; output goes to `io`, time comes from `clock`. */
@@ -63,16 +63,6 @@ export function register(program: Command, io: CliIO = processIO, clock: () => n
         io.out(`denied ${denied.id}: ${callOf(denied)}; retries are refused for ${formatDuration(denied.expires_at - now)}`);
       });
     });
-}
-
-async function withState(configFile: string, work: (state: StateStore) => Promise<void>): Promise<void> {
-  const config = await loadConfig(configFile);
-  const state = await openState(config.state);
-  try {
-    await work(state);
-  } finally {
-    await state.close();
-  }
 }
 
 // Ids are lowercase; people copy them with stray spaces or type them in capitals.

@@ -1,10 +1,10 @@
 /** `toolgate pins list` / `pins accept SERVER/TOOL`: pinned tool definitions and accepting a changed one. */
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
-import { loadConfig, DEFAULT_CONFIG } from '../config/load.js';
+import { DEFAULT_CONFIG } from '../config/load.js';
 import { ToolgateError } from '../errors.js';
-import { openState } from '../state/open.js';
-import type { PinRecord, StateStore } from '../state/store.js';
+import { withState } from './with-state.js';
+import type { PinRecord } from '../state/store.js';
 import { processIO } from './run.js';
 
 /** Registers `pins list` and `pins accept`. */
@@ -52,16 +52,6 @@ export function register(program: Command): void {
         processIO.out(`accepted the new definition of ${server}/${tool}`);
       });
     });
-}
-
-async function withState(configFile: string, work: (state: StateStore) => Promise<void>): Promise<void> {
-  const config = await loadConfig(configFile);
-  const state = await openState(config.state);
-  try {
-    await work(state);
-  } finally {
-    await state.close();
-  }
 }
 
 function describe(p: PinRecord): string {
