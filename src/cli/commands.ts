@@ -8,6 +8,7 @@ import { register as registerPolicy } from './policy.js';
 import { register as registerKeys } from './keys.js';
 import { register as registerReceipt } from './receipt.js';
 import { register as registerApprovals } from './approvals.js';
+import { register as registerLogs } from './logs.js';
 
 /** Adds each command module's subcommands to `program`. */
 export function registerCommands(program: Command): void {
@@ -19,4 +20,5 @@ export function registerCommands(program: Command): void {
   registerKeys(program);
   registerReceipt(program);
   registerApprovals(program);
+  registerLogs(program);
 }

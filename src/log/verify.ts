@@ -14,7 +14,7 @@ export type BadReason =
   | 'torn-line'
   | 'truncated';
 
-/** The first bad line: 1-based `line`, a `reason` to switch on, and a one-line `message`. */
+/** The first bad line: 1-based `line`, a `reason` to switch on, and a one-line `message` about that line. */
 export interface BadLine {
   readonly line: number;
   readonly reason: BadReason;
@@ -87,26 +87,26 @@ export async function verifyLog(path: string, opts: VerifyOptions = {}): Promise
     if (!checked.ok) {
       chainBad =
         checked.reason === 'edited'
-          ? bad(line, 'edited', `line ${line} was edited: ${checked.why}`)
-          : bad(line, 'malformed', `line ${line} is not a log line: ${checked.why}`);
+          ? bad(line, 'edited', `${checked.why}: it was changed after it was written`)
+          : bad(line, 'malformed', `not a log line: ${checked.why}`);
       return false;
     }
     if (checked.prev !== expectedPrev) {
       chainBad =
         line === 1
-          ? bad(1, 'deleted-or-reordered', 'line 1 does not start a chain: lines were cut from the start of the log')
-          : bad(line, 'deleted-or-reordered', `line ${line} does not follow line ${line - 1}: a line was deleted, inserted or moved here`);
+          ? bad(1, 'deleted-or-reordered', 'it does not start a chain: lines were cut from the start of the log')
+          : bad(line, 'deleted-or-reordered', `it does not follow line ${line - 1}: a line was deleted, inserted or moved here`);
       return false;
     }
     const type = checked.type;
     if (!TYPES.has(type)) {
-      chainBad = bad(line, 'malformed', `line ${line} is not a log line: unknown type`);
+      chainBad = bad(line, 'malformed', 'not a log line: unknown type');
       return false;
     }
     if (type === 'checkpoint') {
       const parsed = checkpointLineSchema.safeParse(checked.record ?? {});
       if (!parsed.success) {
-        chainBad = bad(line, 'malformed', `line ${line} is not a valid checkpoint`);
+        chainBad = bad(line, 'malformed', 'not a valid checkpoint line');
         return false;
       }
       const mismatch = checkSeal(parsed.data, line, expectedPrev);
@@ -140,7 +140,7 @@ export async function verifyLog(path: string, opts: VerifyOptions = {}): Promise
     firstBad = bad(
       line + 1,
       'torn-line',
-      `line ${line + 1} is incomplete (${read.partial.length} bytes without a newline): the gateway stopped mid-write; its next start cuts the line off and records it`,
+      `incomplete last line (${read.partial.length} bytes without a newline): the gateway stopped mid-write; its next start cuts the line off and records it`,
     );
   }
   if (!firstBad && line === 0 && !opts.allowUnsealed) {
@@ -151,7 +151,7 @@ export async function verifyLog(path: string, opts: VerifyOptions = {}): Promise
     firstBad = bad(
       line + 1,
       'truncated',
-      `the log ends after line ${line} without a closing checkpoint (${last}, ${unsealed} lines after it are not sealed): the tail was cut, or the gateway is still running or stopped without closing the log`,
+      `the log ends after line ${line} without a closing checkpoint (${last}; ${unsealed} lines after it are not sealed): the tail was cut, or the gateway is still running (see --live) or stopped without closing the log`,
     );
   }
   return {
@@ -173,7 +173,7 @@ export async function verifyLog(path: string, opts: VerifyOptions = {}): Promise
 // does) must describe the chain before it; so must the line's own copies of those fields.
 function checkSeal(cp: CheckpointLine, line: number, prev: string): BadLine | undefined {
   const payload = decodePayload(cp.sig);
-  if (!payload) return bad(line, 'bad-checkpoint-signature', `checkpoint at line ${line} does not carry a readable signed payload`);
+  if (!payload) return bad(line, 'bad-checkpoint-signature', 'this checkpoint carries no readable signed payload');
   const signedLines = payload.lines;
   const signedHead = payload.head;
   if (
@@ -189,7 +189,7 @@ function checkSeal(cp: CheckpointLine, line: number, prev: string): BadLine | un
       typeof signedLines === 'number' && signedLines !== line - 1
         ? `signs ${signedLines} lines before it, but there are ${line - 1}`
         : 'does not sign the hash of the line before it';
-    return bad(line, 'checkpoint-mismatch', `checkpoint at line ${line} ${what}: lines before it were deleted, inserted or rewritten`);
+    return bad(line, 'checkpoint-mismatch', `this checkpoint ${what}: lines before it were deleted, inserted or rewritten`);
   }
   return undefined;
 }
@@ -198,18 +198,18 @@ async function checkSignature(cp: CheckpointLine, line: number, keys: ReturnType
   try {
     const { protectedHeader } = await compactVerify(cp.sig, keys, { algorithms: ALGORITHMS });
     if (protectedHeader.kid !== undefined && protectedHeader.kid !== cp.kid) {
-      return bad(line, 'bad-checkpoint-signature', `checkpoint at line ${line} names key ${cp.kid} but was signed by ${protectedHeader.kid}`);
+      return bad(line, 'bad-checkpoint-signature', `this checkpoint names key ${JSON.stringify(cp.kid)} but was signed by ${JSON.stringify(protectedHeader.kid)}`);
     }
     return undefined;
   } catch (e) {
     const code = (e as { code?: string }).code;
     const why =
       code === 'ERR_JWKS_NO_MATCHING_KEY'
-        ? `its key ${cp.kid} is not in the JWKS`
+        ? `its key ${JSON.stringify(cp.kid)} is not in the JWKS`
         : code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'
           ? 'several JWKS keys match it'
           : 'its signature does not verify';
-    return bad(line, 'bad-checkpoint-signature', `checkpoint at line ${line} is not genuine: ${why}`);
+    return bad(line, 'bad-checkpoint-signature', `this checkpoint is not genuine: ${why}`);
   }
 }
 
