@@ -146,7 +146,7 @@ function summary(r: VerifyResult, jwksPath: string | undefined): string {
   parts.push(
     r.closed
       ? 'closed cleanly'
-      : `not closed: ${r.unsealed} lines after the last checkpoint${r.lastCheckpoint === null ? '' : ` (line ${r.lastCheckpoint})`} are not sealed yet${r.partialBytes > 0 ? ', and a line is being written' : ''}`,
+      : `not closed: ${r.unsealed === 1 ? '1 line' : `${r.unsealed} lines`} after the last checkpoint${r.lastCheckpoint === null ? '' : ` (line ${r.lastCheckpoint})`} ${r.unsealed === 1 ? 'is' : 'are'} not sealed yet${r.partialBytes > 0 ? ', and a line is being written' : ''}`,
   );
   if (r.recoveries.length > 0) {
     parts.push(`${r.recoveries.length} restart${r.recoveries.length === 1 ? '' : 's'} after an unclean shutdown (line ${r.recoveries.join(', ')})`);

@@ -151,7 +151,7 @@ export async function verifyLog(path: string, opts: VerifyOptions = {}): Promise
     firstBad = bad(
       line + 1,
       'truncated',
-      `the log ends after line ${line} without a closing checkpoint (${last}; ${unsealed} lines after it are not sealed): the tail was cut, or the gateway is still running (see --live) or stopped without closing the log`,
+      `the log ends after line ${line} without a closing checkpoint (${last}; ${unsealed === 1 ? '1 line after it is' : `${unsealed} lines after it are`} not sealed): the tail was cut, or the gateway is still running (see --live) or stopped without closing the log`,
     );
   }
   return {
