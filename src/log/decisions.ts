@@ -55,7 +55,8 @@ export interface DecisionLog {
   /**
    * Writes a decision line. Resolves once the line is on disk (written and fsync'd, shared
    * with concurrent appends); rejects with `TG_LOG_FAILED` otherwise, and then the line is
-   * not in the file. Lines are chained in call order.
+   * not in the file. Lines are chained in call order. The line is built when its batch is
+   * written, so `entry` (its `args` included) must not change until the promise settles.
    */
   append(entry: DecisionEntry): Promise<void>;
   /** Writes an outcome line naming decision `id`. Rejects with `TG_LOG_FAILED`. */
