@@ -9,7 +9,7 @@ import { followLines, readLines, type LineHandler } from '../log/read.js';
 import { OutcomeJoiner, type ReviewFilter, type ReviewItem } from '../log/review.js';
 import { TABLE_HEADER, formatJson, formatRow } from '../log/table.js';
 import { verifyLog, type VerifyResult } from '../log/verify.js';
-import { jwksPathFor, readJwksFile } from '../receipts/jwks.js';
+import { jwksPathFor, readAllPublicKeys, readJwksFile } from '../receipts/jwks.js';
 import { processIO, type CliIO } from './run.js';
 
 /** `toolgate logs` options as commander hands them over. */
@@ -115,12 +115,18 @@ export async function runLogs(opts: LogsOptions, io: CliIO, signal: AbortSignal,
 /**
  * Verifies the configured log and prints a one-line summary; throws `TG_LOG_TAMPERED` naming
  * the first bad line and why. Signatures are checked against `--jwks`, else the `jwks.json`
- * beside `receipts.key`; with neither, the summary says they were not checked.
+ * beside `receipts.key` and its archive of rotated-out keys; with neither, the summary says they
+ * were not checked.
  */
 export async function runVerify(opts: VerifyLogsOptions, io: CliIO): Promise<void> {
   const config = await loadConfig(opts.config);
   const jwksPath = opts.jwks ?? (config.receipts.key ? jwksPathFor(config.receipts.key) : undefined);
-  const jwks = jwksPath === undefined ? undefined : await readJwks(jwksPath, opts.jwks === undefined);
+  const jwks =
+    opts.jwks !== undefined
+      ? await readJwks(opts.jwks, false)
+      : config.receipts.key
+        ? await readDefaultJwks(config.receipts.key)
+        : undefined;
   const progress = io.isTTY && process.stderr.isTTY ? progressLine(basename(config.log.path)) : undefined;
   let result: VerifyResult;
   try {
@@ -155,6 +161,13 @@ function summary(r: VerifyResult, jwksPath: string | undefined): string {
     r.signaturesChecked ? `checkpoint signatures checked against ${jwksPath}` : 'checkpoint signatures NOT checked (no --jwks, and no receipts.key in the config)',
   );
   return parts.join('; ');
+}
+
+// jwks.json beside the key plus the archive of keys pruned by rotation: checkpoints outlive receipts.
+async function readDefaultJwks(keyPath: string): Promise<JSONWebKeySet> {
+  const keys = await readAllPublicKeys(keyPath);
+  if (keys === undefined) return readJwks(jwksPathFor(keyPath), true);
+  return { keys };
 }
 
 async function readJwks(path: string, byDefault: boolean): Promise<JSONWebKeySet> {

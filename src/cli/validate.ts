@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig, DEFAULT_CONFIG } from '../config/load.js';
 import { ToolgateError } from '../errors.js';
+import { compileRedaction } from '../log/redact.js';
 import { loadPolicy, validatePolicy } from '../policy/load.js';
 import { formatIssue } from '../yaml.js';
 import { processIO } from './run.js';
@@ -14,6 +15,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'the gateway config', DEFAULT_CONFIG)
     .action(async (opts: { config: string }) => {
       const config = await loadConfig(opts.config);
+      compileRedaction(config.log.redact);
       const issues = await validatePolicy(config.policy.files, config.baseDir);
       if (issues.length > 0) {
         throw new ToolgateError('TG_POLICY_INVALID', issues.map(formatIssue).join('\n'));

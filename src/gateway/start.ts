@@ -62,6 +62,13 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
       now,
     });
     closers.unshift(() => log.close());
+    if (log.recovered) {
+      const r = log.recovered;
+      logger.warn(
+        { line: r.line, unsealed: r.unsealed, tornBytes: r.tornBytes },
+        `the decision log was not closed cleanly last time: ${r.unsealed} lines were unsealed${r.tornBytes ? ` and a half-written line (${r.tornBytes} bytes) was cut off` : ''}; recorded at line ${r.line}`,
+      );
+    }
     const sessions = new SessionRegistry();
     const pins = new PinGuard(state, config.pins, logger, now);
     let started = false;
@@ -73,7 +80,7 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
           (e: unknown) => logger.error({ err: oneLine(e) }, 'could not check tool pins'),
         );
       }
-    });
+    }, { downstream: sessions });
     closers.unshift(() => pool.close());
     await pins.observe(pool.catalog.entries);
     started = true;

@@ -24,9 +24,29 @@ const jwksFileSchema = z.looseObject({
   ),
 });
 
+/** Where public keys go once their receipts have all expired: kept so old log checkpoints still verify. */
+export const ARCHIVE_FILE = 'jwks.archive.json';
+
 /** `…/gateway.key.json` → `…/jwks.json`. */
 export function jwksPathFor(keyPath: string): string {
   return join(dirname(keyPath), JWKS_FILE);
+}
+
+/** `…/gateway.key.json` → `…/jwks.archive.json`. */
+export function archivePathFor(keyPath: string): string {
+  return join(dirname(keyPath), ARCHIVE_FILE);
+}
+
+/**
+ * Every public key the gateway key folder has ever published: `jwks.json` and the archive.
+ * What `logs verify` checks checkpoint signatures against. Throws like `readJwksFile`.
+ */
+export async function readAllPublicKeys(keyPath: string): Promise<PublishedKey[] | undefined> {
+  const current = await readJwksFile(jwksPathFor(keyPath));
+  const archived = (await readJwksFile(archivePathFor(keyPath))) ?? [];
+  if (current === undefined && archived.length === 0) return undefined;
+  const seen = new Set<string>();
+  return [...(current ?? []), ...archived].filter((k) => (seen.has(k.kid) ? false : (seen.add(k.kid), true)));
 }
 
 /**

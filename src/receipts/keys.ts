@@ -6,7 +6,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { z } from 'zod';
 import { ToolgateError } from '../errors.js';
 import { writeFileAtomic } from './files.js';
-import { jwksPathFor, readJwksFile, servedKey, stillNeeded, writeJwksFile, type PublishedKey } from './jwks.js';
+import { archivePathFor, jwksPathFor, readJwksFile, servedKey, stillNeeded, writeJwksFile, type PublishedKey } from './jwks.js';
 import { createReceiptSigner, type ReceiptAlg, type ReceiptSigner } from './sign.js';
 
 /** The private key file's name in `keys generate --out DIR`. */
@@ -105,7 +105,7 @@ export interface RotatedKeys {
 /**
  * Makes a new active key at `keyPath` (mode 0600, same algorithm unless `alg` is given). The old
  * public key stays in `jwks.json` with `retired_at` = now; retired keys older than `ttlSeconds`
- * plus clock skew are pruned. The JWKS is written before the key, so every receipt the new key
+ * plus clock skew are pruned from it into `jwks.archive.json`, where `logs verify` still finds them. The JWKS is written before the key, so every receipt the new key
  * signs can be verified. `now` in milliseconds. Throws `TG_KEY_INVALID` naming the file.
  * A running gateway keeps signing with the key it loaded until it is restarted.
  */
@@ -122,6 +122,13 @@ export async function rotateKeys(
   const kept = older.filter((k) => stillNeeded(k, options.ttlSeconds, now));
   const pruned = older.filter((k) => !kept.includes(k)).map((k) => k.kid);
   const retired: PublishedKey = { ...current.publicJwk, retired_at: Math.floor(now / 1000) };
+  if (pruned.length > 0) {
+    // Pruned keys leave the published JWKS but stay in the archive: old log checkpoints need them.
+    const archivePath = archivePathFor(keyPath);
+    const archived = (await readJwksFile(archivePath)) ?? [];
+    const gone = older.filter((k) => !kept.includes(k) && !archived.some((a) => a.kid === k.kid));
+    await writeJwksFile(archivePath, [...archived, ...gone]);
+  }
   await writeJwks(jwksPath, [next.publicJwk, retired, ...kept]);
   try {
     await writeFileAtomic(keyPath, keyFileText(next), 0o600);

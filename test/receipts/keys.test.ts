@@ -1,10 +1,10 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, createLocalJWKSet, type JWK } from 'jose';
+import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, type JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { argsSha256 } from '../../src/receipts/digest.js';
 import { generateKeyFiles, KEY_FILE, loadReceiptSigner, rotateKeys } from '../../src/receipts/keys.js';
-import { JWKS_FILE } from '../../src/receipts/jwks.js';
+import { ARCHIVE_FILE, JWKS_FILE, readAllPublicKeys } from '../../src/receipts/jwks.js';
 import { CLOCK_SKEW_SECONDS, verifyReceiptToken } from '../../src/receipts/verify.js';
 import { ARGS, input, tempDir } from './helpers.js';
 
@@ -156,6 +156,18 @@ describe('rotateKeys', () => {
     expect(third.pruned).toEqual([made.kid]);
     expect(third.retained).toEqual([second.kid]);
     expect((await readJson(made.jwksPath)).keys.map((k) => k.kid)).toEqual([third.kid, second.kid]);
+  });
+
+  it('moves pruned keys to jwks.archive.json, where log checkpoints can still be verified', async () => {
+    const made = await generateKeyFiles(dir);
+    const old = await loadReceiptSigner({ keyPath: made.keyPath, issuer: 'g', ttlSeconds: TTL });
+    const checkpoint = await old.signer.signPayload({ typ: 'toolgate-log-checkpoint', lines: 1 });
+    await rotateKeys(made.keyPath, { ttlSeconds: TTL, now: NOW });
+    await rotateKeys(made.keyPath, { ttlSeconds: TTL, now: NOW + (TTL + CLOCK_SKEW_SECONDS) * 1000 });
+    expect((await readJson(join(dir, ARCHIVE_FILE))).keys.map((k) => k.kid)).toEqual([made.kid]);
+    const all = (await readAllPublicKeys(made.keyPath)) ?? [];
+    expect(all.map((k) => k.kid)).toContain(made.kid);
+    await expect(compactVerify(checkpoint, createLocalJWKSet({ keys: all }))).resolves.toBeTruthy();
   });
 
   it('keeps a retired key while its receipts may still be valid', async () => {
