@@ -1,7 +1,7 @@
 /** One tools/call: decide, challenge, sign, log, forward, log the outcome. Fails closed. */
 import { randomUUID } from 'node:crypto';
-import { CallToolResultSchema, McpError, type CallToolRequest, type CallToolResult, type RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { ToolgateError, oneLine } from '../errors.js';
+import { CallToolResultSchema, type CallToolRequest, type CallToolResult, type Progress, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ToolgateError, isToolgateError, oneLine } from '../errors.js';
 import type { DecisionEntry } from '../log/decisions.js';
 import { evaluate } from '../policy/evaluate.js';
 import { resolveCallPaths } from '../policy/paths.js';
@@ -27,9 +27,9 @@ export async function handleToolCall(
   gw: Gateway,
   session: Session,
   params: CallToolRequest['params'],
-  request: { signal?: AbortSignal; requestId?: RequestId } = {},
+  request: { signal?: AbortSignal; requestId?: RequestId; onprogress?: (progress: Progress) => void } = {},
 ): Promise<CallToolResult> {
-  const { signal, requestId } = request;
+  const { signal, requestId, onprogress } = request;
   const started = performance.now();
   const args = (params.arguments ?? {}) as Record<string, unknown>;
   const id = randomUUID();
@@ -121,7 +121,12 @@ export async function handleToolCall(
     return deniedResult(denied);
   }
   await writeDecision(gw, { ...where, ...(approval ? { approval } : {}), decision, receipt: receipt.jti });
-  return forward(gw, id, entry.server, params, entry.tool, receipt.token, started, signal);
+  return forward(gw, id, entry.server, params, entry.tool, receipt.token, started, {
+    signal,
+    onprogress,
+    holder: { id: session.id, requestId },
+    placeholder: entry.placeholder === true,
+  });
 }
 
 async function decide(gw: Gateway, session: Session, call: ToolCall): Promise<Decision> {
@@ -157,22 +162,29 @@ async function forward(
   tool: string,
   token: string,
   started: number,
-  signal: AbortSignal | undefined,
+  options: {
+    signal: AbortSignal | undefined;
+    onprogress: ((progress: Progress) => void) | undefined;
+    holder: { id: string; requestId: RequestId | undefined };
+    placeholder: boolean;
+  },
 ): Promise<CallToolResult> {
+  const { signal, onprogress, holder, placeholder } = options;
   let outcome: Outcome = 'error';
   try {
-    const client = gw.pool.client(server);
+    // A placeholder names a tool of an upstream that was down when the call came in: never forwarded.
+    if (placeholder) throw new ToolgateError('TG_UPSTREAM_UNAVAILABLE', `upstream ${server} is unavailable`, { details: { upstream: server } });
     const upstreamParams = { ...params, name: tool, _meta: { ...params._meta, [RECEIPT_META]: token } };
-    const timeout = gw.config.upstreams[server]?.timeout ?? 60_000;
-    const result = await client.request({ method: 'tools/call', params: upstreamParams }, CallToolResultSchema, {
-      timeout,
+    // The pool applies the upstream's timeout; on timeout or cancel the SDK sends notifications/cancelled upstream.
+    const result = await gw.pool.request(server, { method: 'tools/call', params: upstreamParams }, CallToolResultSchema, {
       ...(signal ? { signal } : {}),
+      ...(onprogress ? { onprogress } : {}),
+      holder: { id: holder.id, ...(holder.requestId !== undefined ? { requestId: holder.requestId } : {}) },
     });
     outcome = result.isError ? 'tool-error' : 'ok';
     return { ...result, _meta: { ...result._meta, [RECEIPT_META]: token } } as CallToolResult;
   } catch (e) {
-    if (e instanceof ToolgateError && e.code === 'TG_UPSTREAM_UNAVAILABLE') outcome = 'upstream-unavailable';
-    else if (e instanceof McpError && e.code === -32000) outcome = 'upstream-unavailable';
+    if (isToolgateError(e, 'TG_UPSTREAM_UNAVAILABLE') || isToolgateError(e, 'TG_UPSTREAM_TIMEOUT')) outcome = 'upstream-unavailable';
     throw toWireError(e);
   } finally {
     const latency = Math.round((performance.now() - started) * 1000) / 1000;

@@ -1,4 +1,8 @@
-/** An SDK low-level Server per downstream session: tools/list and tools/call through the gateway. */
+/**
+ * An SDK low-level Server per downstream session: the gateway's own `initialize` (capabilities the
+ * union of its upstreams', `serverInfo` naming toolgate), tools/list and tools/call through the
+ * gateway, everything else passed through.
+ */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ToolgateError } from '../errors.js';
@@ -7,40 +11,28 @@ import type { Principal } from '../policy/types.js';
 import { handleToolCall } from './call.js';
 import { keyOf } from './pins.js';
 import type { Gateway, Session } from './gateway.js';
+import { stateOf } from './downstream.js';
+import { registerPassthrough, progressRelay } from './passthrough.js';
 import { toWireError } from './to-wire.js';
+
+export { SessionRegistry } from './downstream.js';
 
 /** What toolgate says about itself in `initialize`. */
 export const SERVER_INFO = { name: 'toolgate', version: '0.1.0' } as const;
 
-/** The live sessions, so catalog changes reach every client. */
-export class SessionRegistry {
-  readonly #sessions = new Map<string, Session>();
-
-  add(session: Session): void {
-    this.#sessions.set(session.id, session);
-  }
-
-  remove(id: string): void {
-    this.#sessions.delete(id);
-  }
-
-  get size(): number {
-    return this.#sessions.size;
-  }
-
-  /** Tells every connected client that the tool list changed. */
-  announceToolsChanged(): void {
-    for (const s of this.#sessions.values()) s.server.sendToolListChanged().catch(() => undefined);
-  }
-}
-
-/** Builds the session's server; connect it to a transport to start talking. */
+/**
+ * Builds the session's server; connect it to a transport to start talking. It declares what the
+ * upstreams known at this moment offer together; when the session closes, its subscriptions and
+ * log level are released upstream.
+ */
 export function createSession(gw: Gateway, id: string, principal: Principal): Session {
+  const capabilities = gw.pool.capabilities();
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true } },
+    capabilities,
     instructions: 'Tools are served through toolgate, which checks each call against policy.',
   });
   const session: Session = { id, principal, server, inflight: 0 };
+  stateOf(session).capabilities = capabilities;
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     const policy = gw.policy.current;
@@ -62,12 +54,20 @@ export function createSession(gw: Gateway, id: string, principal: Principal): Se
     }
     session.inflight += 1;
     try {
-      return await handleToolCall(gw, session, request.params, { signal: extra.signal, requestId: extra.requestId });
+      const onprogress = progressRelay(extra);
+      return await handleToolCall(gw, session, request.params, {
+        signal: extra.signal,
+        requestId: extra.requestId,
+        ...(onprogress ? { onprogress } : {}),
+      });
     } finally {
       session.inflight -= 1;
     }
   });
 
+  registerPassthrough(gw, session, capabilities);
+
+  server.onclose = () => gw.pool.release(id);
   server.onerror = (e) => gw.logger.debug({ err: e.message, session: id }, 'session transport error');
   return session;
 }

@@ -3,7 +3,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { JsonSchemaType } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { nameTools, type RejectedName } from './names.js';
+import { SEPARATOR, nameTools, type RejectedName } from './names.js';
 
 /** One tool the gateway can show, with its upstream's own definition. */
 export interface CatalogEntry {
@@ -11,13 +11,20 @@ export interface CatalogEntry {
   readonly server: string;
   readonly tool: string;
   readonly definition: Tool;
+  /**
+   * True for a name in the namespace of an upstream that is down: its tools are not listed, but a
+   * call still reaches policy and the log, and is answered as unavailable, never forwarded.
+   */
+  readonly placeholder?: boolean;
   /** Checks arguments against the tool's input schema; returns a one-line problem or undefined. */
   checkArgs(args: Record<string, unknown>): string | undefined;
 }
 
 /** An immutable snapshot of all tools; rebuilt, never edited, when an upstream's list changes. */
 export interface Catalog {
+  /** The tools of the upstreams that are up: what clients are shown. */
   readonly entries: readonly CatalogEntry[];
+  /** The tool a client names; a placeholder entry when the name belongs to an upstream that is down. */
   byExposed(name: string): CatalogEntry | undefined;
   readonly rejected: readonly RejectedName[];
 }
@@ -38,9 +45,11 @@ export async function listAllTools(client: Client, timeoutMs: number): Promise<T
 
 /**
  * Builds a catalog from each upstream's tools; `prefixed` when more than one upstream is configured. Throws `TG_TOOL_NAME_CLASH` (see `nameTools`);
- * tools whose names clients could not accept are left out and listed in `rejected`.
+ * tools whose names clients could not accept are left out and listed in `rejected`. `down` names
+ * configured upstreams that are unavailable now: any name in their namespace (`<down>__…` when
+ * prefixed, any unknown name when the one upstream is down) resolves to a placeholder entry.
  */
-export function buildCatalog(toolsByServer: ReadonlyMap<string, readonly Tool[]>, prefixed: boolean): Catalog {
+export function buildCatalog(toolsByServer: ReadonlyMap<string, readonly Tool[]>, prefixed: boolean, down: readonly string[] = []): Catalog {
   const names = new Map<string, string[]>();
   const definitions = new Map<string, Tool>();
   for (const [server, tools] of toolsByServer) {
@@ -53,7 +62,21 @@ export function buildCatalog(toolsByServer: ReadonlyMap<string, readonly Tool[]>
     return { ...n, definition, checkArgs: compileArgsCheck(definition) };
   });
   const index = new Map(entries.map((e) => [e.exposed, e]));
-  return { entries, byExposed: (name) => index.get(name), rejected };
+  // Longest names first, so that `a__b__tool` belongs to upstream `a__b` rather than `a`.
+  const downByLength = [...down].sort((x, y) => y.length - x.length);
+  const placeholder = (name: string): CatalogEntry | undefined => {
+    if (!prefixed) {
+      const server = downByLength[0];
+      return server === undefined ? undefined : placeholderEntry(name, server, name);
+    }
+    const server = downByLength.find((s) => name.startsWith(`${s}${SEPARATOR}`) && name.length > s.length + SEPARATOR.length);
+    return server === undefined ? undefined : placeholderEntry(name, server, name.slice(server.length + SEPARATOR.length));
+  };
+  return { entries, byExposed: (name) => index.get(name) ?? placeholder(name), rejected };
+}
+
+function placeholderEntry(exposed: string, server: string, tool: string): CatalogEntry {
+  return { exposed, server, tool, definition: { name: tool, inputSchema: { type: 'object' } }, placeholder: true, checkArgs: () => undefined };
 }
 
 function compileArgsCheck(tool: Tool): (args: Record<string, unknown>) => string | undefined {

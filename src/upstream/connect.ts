@@ -17,14 +17,20 @@ export interface UpstreamConnection {
   readonly client: Client;
   /** Which transport ended up carrying the session. */
   readonly transport: 'stdio' | 'http' | 'sse';
+  /** The last line the upstream wrote to stderr (stdio), for messages about why it went away. */
+  lastStderr(): string | undefined;
   close(): Promise<void>;
 }
 
-/** What toolgate declares to upstreams. */
+/** What toolgate declares to upstreams, and hooks into the connection. */
 export interface ConnectOptions {
   readonly capabilities?: ClientCapabilities;
+  /** Called with the new client before the handshake, to install request and notification handlers. */
+  readonly setup?: (client: Client) => void;
   /** Called once when the connection closes without `close()` having been called. */
   readonly onClosed?: (name: string) => void;
+  /** Called for transport and protocol errors after the handshake (unparseable lines, failed sends). */
+  readonly onError?: (name: string, error: Error) => void;
 }
 
 /**
@@ -66,7 +72,7 @@ async function connectStdio(
     if (stderrTail.length > 20) stderrTail.splice(0, stderrTail.length - 20);
   });
   try {
-    return await handshake(upstream, transport, options, 'stdio');
+    return await handshake(upstream, transport, options, 'stdio', () => stderrTail.at(-1));
   } catch (e) {
     const tail = stderrTail.at(-1);
     throw startFailed(upstream.name, e, tail);
@@ -84,7 +90,7 @@ async function connectHttp(
     kind === 'http'
       ? new StreamableHTTPClientTransport(url, { requestInit })
       : new SSEClientTransport(url, { requestInit, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...upstream.headers, ...(init?.headers as Record<string, string>) } }) } });
-  return handshake(upstream, transport, options, kind);
+  return handshake(upstream, transport, options, kind, () => undefined);
 }
 
 async function handshake(
@@ -92,14 +98,21 @@ async function handshake(
   transport: Transport,
   options: ConnectOptions,
   kind: UpstreamConnection['transport'],
+  lastStderr: () => string | undefined,
 ): Promise<UpstreamConnection> {
   const client = new Client(CLIENT_INFO, { capabilities: options.capabilities ?? {} });
+  options.setup?.(client);
   let closing = false;
+  let connected = false;
   client.onclose = () => {
-    if (!closing) options.onClosed?.(upstream.name);
+    // Before the handshake completes, a close is reported by connect() failing instead.
+    if (connected && !closing) options.onClosed?.(upstream.name);
   };
-  // Errors after connect surface through requests; keep the SDK from logging them itself.
-  client.onerror = () => undefined;
+  // Errors during the handshake surface through connect(); later ones go to the pool, which
+  // decides whether the upstream still answers. The SDK never logs them itself.
+  client.onerror = (error) => {
+    if (connected && !closing) options.onError?.(upstream.name, error);
+  };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer to initialize within ${upstream.timeout} ms`)), upstream.timeout);
@@ -113,10 +126,12 @@ async function handshake(
   } finally {
     clearTimeout(timer);
   }
+  connected = true;
   return {
     name: upstream.name,
     client,
     transport: kind,
+    lastStderr,
     close: async () => {
       closing = true;
       await client.close();
