@@ -115,6 +115,25 @@ describe('serve over Streamable HTTP', () => {
     expect(text(await call('recorder__echo', { text: 'still here' }))).toBe('still here');
   });
 
+  test('a batch of 10,000 requests and 1,000-deep nested arguments do not take the gateway down', async () => {
+    const init = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    const session = init.headers.get('mcp-session-id') as string;
+    await init.body?.cancel();
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    const batch = Array.from({ length: 10_000 }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'ping' }));
+    const res = await fetch(gateway.url, { method: 'POST', headers, body: JSON.stringify(batch) });
+    expect(res.status).toBeLessThan(500);
+    await res.body?.cancel();
+    const deep = `${'['.repeat(1000)}${']'.repeat(1000)}`;
+    const nested = await call('recorder__echo', JSON.parse(`{"text":"deep","extra":${deep}}`) as Record<string, unknown>).catch((e: unknown) => e);
+    expect(nested).toBeDefined();
+    expect(text(await call('recorder__echo', { text: 'alive' }))).toBe('alive');
+  });
+
   test('a foreign Origin is refused with 403', async () => {
     const res = await fetch(gateway.url, {
       method: 'POST',
