@@ -21,9 +21,8 @@ export async function valuesOf(file: string): Promise<string[]> {
   const entries = Object.values(root.mcpServers ?? root.servers ?? {});
   return entries
     .flatMap((e) => [...Object.values(e.env ?? {}), ...Object.values(e.headers ?? {})])
-    .map(String)
-    .filter((v) => !v.startsWith('${'))
-    .map((v) => v.replace(/^Bearer /, ''));
+    .map((v) => String(v).replace(/^Bearer /, ''))
+    .filter((v) => !v.startsWith('${'));
 }
 interface Entry {
   env?: Record<string, unknown>;
