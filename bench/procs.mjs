@@ -110,6 +110,30 @@ export function cpuMicros(pid) {
   return (ticks * 1e6) / ticksPerSecond();
 }
 
+/**
+ * User and system CPU (µs) of `pid`'s main thread and of its other threads together (libuv pool,
+ * V8 GC and compiler threads), minus `since` (an earlier result) when given.
+ */
+export function threadCpu(pid, since) {
+  const sum = { main: { user: 0, system: 0 }, other: { user: 0, system: 0 } };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const into = tid === String(pid) ? sum.main : sum.other;
+    into.user += (Number(fields[11]) * 1e6) / ticksPerSecond();
+    into.system += (Number(fields[12]) * 1e6) / ticksPerSecond();
+  }
+  if (since) {
+    for (const k of ['main', 'other']) for (const m of ['user', 'system']) sum[k][m] -= since[k][m];
+  }
+  return sum;
+}
+
 /** Resident set size of `pid` now and at its peak, in KiB, from /proc/<pid>/status. */
 export function memoryKiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

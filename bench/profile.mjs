@@ -6,7 +6,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cpuMicros, killAll, stop } from './procs.mjs';
+import { cpuMicros, killAll, stop, threadCpu } from './procs.mjs';
 import { latencySummary } from './stats.mjs';
 import { ROOT, httpClient, makeKeys, stdioEcho, toolgateHttp } from './targets.mjs';
 
@@ -40,16 +40,18 @@ try {
   };
   for (let i = 0; i < WARMUP; i += 1) await call(clients[0]);
   const cpu0 = cpuMicros(t.front);
+  const threads0 = threadCpu(t.front);
   const wall0 = performance.now();
   const latencies = [];
-  const per = Math.ceil(CALLS / CONCURRENT);
+  const perClient = Math.ceil(CALLS / CONCURRENT);
   await Promise.all(
     clients.map(async (c) => {
-      for (let i = 0; i < per; i += 1) latencies.push(await call(c));
+      for (let i = 0; i < perClient; i += 1) latencies.push(await call(c));
     }),
   );
   const wallMs = performance.now() - wall0;
   const cpuUs = cpuMicros(t.front) - cpu0;
+  const threads = threadCpu(t.front, threads0);
   await Promise.allSettled(clients.map((c) => c.close()));
   await stop(t.proc);
 
@@ -63,7 +65,11 @@ try {
   const l = latencySummary(latencies);
   console.log(`toolgate HTTP→stdio, ${latencies.length} echo calls after ${WARMUP} warm-up, ${CONCURRENT} caller(s)`);
   console.log(`client latency p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms; ${Math.round(latencies.length / (wallMs / 1000))} calls/s`);
-  console.log(`gateway CPU (from /proc): ${Math.round(cpuUs / latencies.length)} µs per call`);
+  const per = (us) => Math.round(us / latencies.length);
+  console.log(
+    `gateway CPU (from /proc): ${per(cpuUs)} µs per call; main thread user ${per(threads.main.user)} + system ${per(threads.main.system)} µs, ` +
+      `other threads (libuv pool: fs writes and fdatasync; V8 GC) user ${per(threads.other.user)} + system ${per(threads.other.system)} µs`,
+  );
   console.log(await logSplit(t.workspace.logFile, latencies.length));
   console.log('');
   console.log(summarize(profile).join('\n'));
@@ -81,11 +87,31 @@ async function logSplit(path, n) {
   return `inside handleToolCall (decision log latency_ms: policy, sign, log fsync, upstream round trip): p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`;
 }
 
-// Self time per profile node, grouped by area and by function.
+// Self time per profile node, grouped by area and by function; and inclusive time of toolgate and SDK functions
+// (the synchronous part of each: time under an await is not on the stack).
 function summarize(profile) {
   const self = new Map();
   const { nodes, samples, timeDeltas } = profile;
-  for (let i = 0; i < samples.length; i += 1) self.set(samples[i], (self.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (frame) => `${frame.functionName || '(anonymous)'}  ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+  const inclusive = new Map();
+  for (let i = 0; i < samples.length; i += 1) {
+    const dt = timeDeltas[i] ?? 0;
+    self.set(samples[i], (self.get(samples[i]) ?? 0) + dt);
+    if (areaOf(byId.get(samples[i]).callFrame) === '(idle)') continue;
+    const seen = new Set();
+    for (let id = samples[i]; id !== undefined; id = parent.get(id)) {
+      const frame = byId.get(id).callFrame;
+      const area = areaOf(frame);
+      if (!area.startsWith('toolgate ') && !area.startsWith('sdk ')) continue;
+      const key = label(frame);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + dt);
+    }
+  }
   let total = 0;
   const byArea = new Map();
   const byFunction = new Map();
@@ -96,7 +122,7 @@ function summarize(profile) {
     if (area === '(idle)') continue;
     total += us;
     byArea.set(area, (byArea.get(area) ?? 0) + us);
-    const fn = `${node.callFrame.functionName || '(anonymous)'}  ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+    const fn = label(node.callFrame);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
   const top = (map, count) =>
@@ -105,11 +131,14 @@ function summarize(profile) {
       .slice(0, count)
       .map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
   return [
-    `busy CPU sampled: ${(total / 1000).toFixed(0)} ms (idle excluded); self time by area:`,
+    `busy main thread sampled: ${(total / 1000).toFixed(0)} ms (idle excluded; wall-clock samples, so a native call includes time the thread waited for a CPU); self time by area:`,
     ...top(byArea, 30),
     '',
     'top functions by self time:',
     ...top(byFunction, 30),
+    '',
+    'toolgate and SDK functions by inclusive time (synchronous part):',
+    ...top(inclusive, 30),
   ];
 }
 

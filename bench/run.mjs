@@ -56,6 +56,7 @@ try {
     result.micro = await runMicro({ quick: QUICK, onStart: (f) => say(`  ${f}`) });
   }
   result.seconds = Math.round((Date.now() - started) / 1000);
+  result.machine.loadavg_at_end = loadavg();
   result.goals = E2E && MICRO ? goals({ rows: result.rows, idle: result.idle, micro: result.micro, checks: result.checks }) : [];
   print(result);
   const resultsDir = new URL('./results/', import.meta.url);
@@ -272,21 +273,24 @@ function treeMemory(pid) {
 
 function machine() {
   const cpu = cpus();
-  let load = null;
-  try {
-    load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
-  } catch {
-    // not Linux
-  }
   return {
     cores: cpu.length,
     cpu: cpu[0]?.model ?? 'unknown',
     memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     free_gib: Math.round((freemem() / 2 ** 30) * 10) / 10,
-    loadavg_at_start: load,
+    loadavg_at_start: loadavg(),
     platform: `${platform()} ${release()}`,
     node: process.version,
   };
+}
+
+// 1, 5 and 15-minute load averages: other work on the machine skews every number.
+function loadavg() {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  } catch {
+    return null;
+  }
 }
 
 function print(result) {
@@ -294,7 +298,7 @@ function print(result) {
   const out = [];
   out.push('');
   out.push(`toolgate bench, ${result.date}${result.quick ? ' (QUICK: too short to judge)' : ''}`);
-  out.push(`${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB, ${m.platform}, node ${m.node}, load at start ${m.loadavg_at_start?.join(' ') ?? '?'}`);
+  out.push(`${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB, ${m.platform}, node ${m.node}, load average at start ${m.loadavg_at_start?.join(' ') ?? '?'}, at end ${m.loadavg_at_end?.join(' ') ?? '?'}`);
   out.push('every toolgate call: policy (rules with conditions), an EdDSA receipt, and a hash-chained, fsync\'d decision log line');
   out.push('');
   if (result.rows) {

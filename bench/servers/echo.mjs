@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The benchmark's upstream: an SDK McpServer with `echo` (returns its text) and `blob` (returns N bytes),
 // on stdio or on stateful Streamable HTTP. Usage: echo.mjs [stdio | http [PORT]]; in HTTP mode the
-// first stdout line is the port, bound to 127.0.0.1.
+// first stdout line is the port, bound to 127.0.0.1. ECHO_JSON_RESPONSE=1 answers POSTs with one JSON
+// body instead of an SSE stream (the transport's enableJsonResponse), for experiments.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -51,6 +52,7 @@ if (mode === 'stdio') {
         }
         const transport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
+          enableJsonResponse: process.env.ECHO_JSON_RESPONSE === '1',
           onsessioninitialized: (sid) => sessions.set(sid, transport),
         });
         transport.onclose = () => {
