@@ -2,7 +2,7 @@
 // server-everything and through `toolgate serve`, by the SDK's real Client, and the answers compared.
 import { spawn } from 'node:child_process';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { LATEST_PROTOCOL_VERSION, McpError, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION, type CallToolResult, type McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BIN } from '../helpers/gateway.js';
 import { ELICITED, ROOTS, SAMPLED, comparable, eventually, gatewayStdio, observingClient, stdioTo, type Observed } from '../helpers/clients.js';
