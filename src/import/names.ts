@@ -10,13 +10,15 @@ function ascii(text: string): string {
 /**
  * A client's server key made into an upstream name (`^[A-Za-z0-9_-]{1,32}$`), unique among
  * `taken` regardless of case (two names differing only by case would confuse people reading
- * logs). Runs of other characters become one `-`; a clash gets `-2`, `-3`, ...
+ * logs). Runs of other characters become one `-`, `__` becomes `_`; a clash gets `-2`, `-3`, ...
  * Adds the result to `taken`.
  */
 export function upstreamName(key: string, taken: Set<string>): string {
   const base =
     ascii(key)
       .replace(/[^A-Za-z0-9_-]+/g, '-')
+      // `__` separates upstream from tool in the names clients see: keep it out of upstream names.
+      .replace(/_{2,}/g, '_')
       .replace(/^[-_]+|[-_]+$/g, '')
       .slice(0, MAX_UPSTREAM)
       .replace(/[-_]+$/, '') || 'upstream';

@@ -27,15 +27,16 @@ export function formatSummary(result: ImportResult, ctx: SummaryContext): string
     for (const s of plan.skipped) lines.push(`  ${s.key.padEnd(width)}  ${s.reason}`);
   }
   if (plan.variables.length > 0) {
-    const where =
-      ctx.listen === 'http'
-        ? 'in the environment where you run the gateway'
-        : plan.shape === 'mcpServers'
-          ? `in the "env" of ${out(CLIENT_CONFIG_FILE)}`
-          : `(VS Code asks for them: "inputs" in ${out(CLIENT_CONFIG_FILE)})`;
-    lines.push(`set these variables ${where}; names only, the values are the ones in ${ctx.file}:`);
+    lines.push(`variables the gateway needs (names only; the values are the ones in ${ctx.file}):`);
     const w = Math.max(...plan.variables.map((v) => v.name.length));
     for (const v of plan.variables) lines.push(`  ${v.name.padEnd(w)}  ${v.uses.join('; ')}`);
+    lines.push(
+      ctx.listen === 'http'
+        ? '  export them where you run the gateway'
+        : plan.shape === 'mcpServers'
+          ? `  put their values in the "env" of ${out(CLIENT_CONFIG_FILE)}`
+          : `  VS Code asks for them when it starts the gateway ("inputs" in ${out(CLIENT_CONFIG_FILE)})`,
+    );
   }
   const notes = [...plan.notes];
   if (plan.servers.length > 1) notes.push('with several upstreams the client sees each tool as <upstream>__<tool>; policies name the upstream and the tool');

@@ -31,7 +31,7 @@ describe('toolgate import claude-desktop', () => {
     expect(run.out).toMatch(/brave-search +stdio +npx -y @modelcontextprotocol\/server-brave-search +\(renamed from "brave search"\)/);
     expect(run.out).toMatch(/\n {2}broken +has neither command nor url\n {2}old +disabled in the client config\n/);
     expect(run.out).toMatch(/\n {2}GITHUB_PERSONAL_ACCESS_TOKEN +env GITHUB_PERSONAL_ACCESS_TOKEN of upstream github\n/);
-    expect(run.out).toContain(`in the "env" of ${join(out, 'client-config.json')}`);
+    expect(run.out).toContain(`  put their values in the "env" of ${join(out, 'client-config.json')}\n`);
     expect(run.out).toContain(`  ${join(out, 'toolgate.yaml')}  (checked: 5 upstreams, stdio listener)`);
     expect(run.out).toContain(`toolgate validate --config ${join(out, 'toolgate.yaml')}`);
   });

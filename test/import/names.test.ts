@@ -12,6 +12,7 @@ describe('upstreamName', () => {
     expect(upstreamName('@org/my.server', new Set())).toBe('org-my-server');
     expect(upstreamName('café', new Set())).toBe('cafe');
     expect(upstreamName('文件', new Set())).toBe('upstream');
+    expect(upstreamName('my__tools', new Set())).toBe('my_tools');
   });
 
   it('cuts to 32 characters', () => {

@@ -77,7 +77,7 @@ describe('importClientConfig', () => {
       expect(evaluate(policy, { server: name, tool: 'anything', args: {} }, ctx).decision).toBe('challenge');
     }
     expect(evaluate(policy, { server: 'not-imported', tool: 'x', args: {} }, ctx).decision).toBe('deny');
-    expect(await readFile(result.files.policy, 'utf8')).toContain('# Tighten it');
+    expect(await readFile(result.files.policy, 'utf8')).toContain('challenge over allow');
   });
 
   it('suggests an allow rule for tools the client auto-approved', async () => {
@@ -136,6 +136,16 @@ describe('importClientConfig', () => {
     expect(await readFile(first.files.config, 'utf8')).toContain('github:');
     await run(FIXTURES.cursor, { force: true });
     expect(await readFile(first.files.config, 'utf8')).toContain('remote-api:');
+  });
+
+  it('writes server keys that YAML would read as numbers or booleans as strings', async () => {
+    const file = join(dir, 'odd.json');
+    await writeFile(file, JSON.stringify({ mcpServers: { '123': { command: 'a' }, true: { command: 'b' }, [`${'x'.repeat(40)}`]: { command: 'c' } } }));
+    const result = await run(file);
+    const loaded = await loadConfig(result.files.config, {});
+    expect(Object.keys(loaded.upstreams)).toEqual(['123', 'true', 'x'.repeat(32)]);
+    const policy = await loadPolicy(loaded.policy.files, loaded.baseDir);
+    expect(policy.rules.map((r) => r.server)).toEqual(['123', 'true', 'x'.repeat(32)]);
   });
 
   it('fails with TG_FILE_NOT_FOUND, or TG_IMPORT_INVALID when nothing can be imported', async () => {
