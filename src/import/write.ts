@@ -82,7 +82,7 @@ export async function importClientConfig(options: ImportOptions): Promise<Import
     }
   }
 
-  const render = { source: options.file, listen: options.listen, configPath: files.config, nodePath: options.nodePath, toolgateBin: options.toolgateBin };
+  const render = { source: resolve(options.file), listen: options.listen, configPath: files.config, nodePath: options.nodePath, toolgateBin: options.toolgateBin };
   try {
     await mkdir(join(dir, 'policies'), { recursive: true });
   } catch (e) {
