@@ -5,7 +5,7 @@
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { canonicalJson, canonicalSha256 } from '../policy/digest.js';
+import { canonicalJson, canonicalSha256 } from '../canonical.js';
 import type { StateStore } from '../state/store.js';
 import type { CatalogEntry } from '../upstream/catalog.js';
 
