@@ -4,7 +4,8 @@ import { basename, dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import { oneLine } from '../errors.js';
-import { openDecisionLog } from '../log/decisions.js';
+import { openDecisionLog, type DecisionEntry, type DecisionLog } from '../log/decisions.js';
+import type { Outcome } from '../log/lines.js';
 import { loadPolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/types.js';
 import { loadReceiptSigner } from '../receipts/keys.js';
@@ -34,6 +35,12 @@ export interface StartOptions {
   readonly memoryState?: boolean;
   /** Watch policy files and reload on change (default true). */
   readonly watchPolicy?: boolean;
+  /** Called once a decision line is on disk (metrics: counter increments only, no I/O, never throws). */
+  readonly onDecision?: (entry: DecisionEntry) => void;
+  /** Called with every outcome handed to the log (metrics, as `onDecision`). */
+  readonly onOutcome?: (id: string, o: { outcome: Outcome; latency_ms: number }) => void;
+  /** Called when a decision line could not be written (health: the gateway refuses calls until one is). */
+  readonly onLogFailure?: () => void;
 }
 
 /**
@@ -54,14 +61,15 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
   const state = options.memoryState ? createMemoryState() : await openState(config.state);
   const closers: Array<() => Promise<void>> = [() => state.close()];
   try {
-    const log = await openDecisionLog({
+    const opened = await openDecisionLog({
       path: config.log.path,
       redact: config.log.redact,
       checkpoint: config.log.checkpoint,
       signer,
       now,
     });
-    closers.unshift(() => log.close());
+    closers.unshift(() => opened.close());
+    const log = observeLog(opened, options);
     if (log.recovered) {
       const r = log.recovered;
       logger.warn(
@@ -116,6 +124,32 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
     await closeAll(closers);
     throw e;
   }
+}
+
+// The admin hooks see every decision and outcome the gateway writes; without hooks the log is used as is.
+function observeLog(log: DecisionLog, o: StartOptions): DecisionLog {
+  const { onDecision, onOutcome, onLogFailure } = o;
+  if (!onDecision && !onOutcome && !onLogFailure) return log;
+  return {
+    append: async (entry) => {
+      try {
+        await log.append(entry);
+      } catch (e) {
+        onLogFailure?.();
+        throw e;
+      }
+      onDecision?.(entry);
+    },
+    outcome: (id, out) => {
+      onOutcome?.(id, out);
+      return log.outcome(id, out);
+    },
+    tick: () => log.tick(),
+    close: () => log.close(),
+    path: log.path,
+    recovered: log.recovered,
+    stats: () => log.stats(),
+  };
 }
 
 async function closeAll(closers: ReadonlyArray<() => Promise<void>>): Promise<void> {
