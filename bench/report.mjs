@@ -62,6 +62,7 @@ export function withRatios(rows) {
       ...r,
       vs: {
         seq_p50: ratio(r.seq.p50_ms, b?.seq.p50_ms),
+        seq_p50_added_ms: r.seq.p50_ms - (b?.seq.p50_ms ?? NaN),
         seq_p90: ratio(r.seq.p90_ms, b?.seq.p90_ms),
         seq_p99: ratio(r.seq.p99_ms, b?.seq.p99_ms),
         c4_calls_per_s: ratio(r.c4.calls_per_s, b?.c4.calls_per_s),
@@ -90,8 +91,18 @@ export function tables(rows, failed) {
   out.push('Sequential echo calls, one client (ms; × = against direct with the same client transport)');
   out.push(
     ...table(
-      ['target', 'calls', 'p50', 'p90', 'p99', 'p50 ×', 'p90 ×', 'p99 ×'],
-      rows.map((r) => [r.label, r.seq.calls, num(r.seq.p50_ms), num(r.seq.p90_ms), num(r.seq.p99_ms), times(r.vs.seq_p50), times(r.vs.seq_p90), times(r.vs.seq_p99)]),
+      ['target', 'calls', 'p50', 'p90', 'p99', 'p50 added', 'p50 ×', 'p90 ×', 'p99 ×'],
+      rows.map((r) => [
+        r.label,
+        r.seq.calls,
+        num(r.seq.p50_ms),
+        num(r.seq.p90_ms),
+        num(r.seq.p99_ms),
+        r.kind === 'direct' ? '' : `+${num(r.vs.seq_p50_added_ms)}`,
+        times(r.vs.seq_p50),
+        times(r.vs.seq_p90),
+        times(r.vs.seq_p99),
+      ]),
     ),
   );
   out.push('');
