@@ -6,6 +6,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { oneLine } from '../errors.js';
 import type { Gateway } from '../gateway/gateway.js';
+import { SessionEventStore } from '../gateway/event-store.js';
+import { IdleReaper, sessionIdleMs } from '../gateway/idle.js';
 import { createSession, type SessionRegistry } from '../gateway/server.js';
 import type { Principal } from '../policy/types.js';
 import { checkOrigin } from './origin.js';
@@ -31,6 +33,8 @@ interface HttpSession {
 export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promise<HttpListener> {
   const { host, port } = gw.config.gateway.listen;
   const live = new Map<string, HttpSession>();
+  // Sessions with no request or stream open for TOOLGATE_SESSION_IDLE (default 30 min) are closed.
+  const reaper = new IdleReaper(sessionIdleMs());
   const jwksBody = (): string => JSON.stringify(gw.signer.jwks());
   const listen = gw.config.gateway.listen;
   const authenticator = createAuthenticator(listen.auth, gw.config.gateway.principal, gw.config.baseDir);
@@ -88,6 +92,10 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
       gw.logger.warn({ session: sessionId, principal: principal.id }, 'http request refused: session of another principal');
       return;
     }
+    if (existing && sessionId !== undefined) {
+      reaper.begin(sessionId);
+      res.once('close', () => reaper.end(sessionId));
+    }
 
     if (req.method === 'POST') {
       let body: unknown;
@@ -128,15 +136,19 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
     const id = randomUUID();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
+      // Resumable SSE: a client that lost a stream reconnects with Last-Event-ID and gets what it missed.
+      eventStore: new SessionEventStore(),
       onsessioninitialized: (id) => {
         live.set(id, { transport, principal });
         sessions.add(session);
+        reaper.track(id, () => transport.close());
       },
     });
     const session = createSession(gw, id, principal);
     transport.onclose = () => {
       if (transport.sessionId) live.delete(transport.sessionId);
       sessions.remove(session.id);
+      reaper.forget(session.id);
     };
     await session.server.connect(transport);
     await transport.handleRequest(req, res, body);
@@ -155,6 +167,7 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
     url: `http://${shownHost}:${address.port}/mcp`,
     port: address.port,
     close: async () => {
+      reaper.stop();
       const transports = [...live.values()].map((s) => s.transport);
       live.clear();
       await Promise.allSettled(transports.map((t) => t.close()));

@@ -2,7 +2,7 @@
 // URIs in their explicit form, pagination cursors, requests from upstreams routed to the session
 // that caused them (and refused for one that did not declare the capability), stateful sessions.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult, McpError, Resource } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION, type CallToolResult, type McpError, type Resource } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SAMPLED, comparable, eventually, httpTo, observingClient, stdioTo, type Observed } from '../helpers/clients.js';
 import { startHttpGateway, type HttpGateway } from '../helpers/gateway.js';
@@ -194,5 +194,115 @@ describe('stateful HTTP sessions', () => {
     expect(res.status).toBe(404);
     // The other sessions go on.
     expect((await first.client.listPrompts()).prompts.length).toBeGreaterThan(0);
+  });
+});
+
+describe('HTTP sessions: resumable streams and idle reaping', () => {
+  let own: Workspace;
+  let gw: HttpGateway;
+  const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+  beforeAll(async () => {
+    own = await makeWorkspace({
+      listen: '    transport: http\n    host: 127.0.0.1\n    port: 0',
+      upstreams: { everything: stdioUpstream('everything') },
+      policy: ALLOW_EVERYTHING,
+    });
+    gw = await startHttpGateway(own.config, { TOOLGATE_SESSION_IDLE: '1s' });
+  });
+
+  afterAll(async () => {
+    await gw?.stop();
+    await own?.cleanup();
+  });
+
+  /** A raw session: initialize and initialized, without the SDK (which would hold a stream open). */
+  async function rawSession(): Promise<{ id: string; post(body: unknown): Promise<Response> }> {
+    const init = await fetch(gw.url, {
+      method: 'POST',
+      headers: HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    await init.text();
+    const id = init.headers.get('mcp-session-id') as string;
+    const post = (body: unknown) =>
+      fetch(gw.url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': id, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION }, body: JSON.stringify(body) });
+    expect((await post({ jsonrpc: '2.0', method: 'notifications/initialized' })).status).toBe(202);
+    return { id, post };
+  }
+
+  /** Opens the session's GET stream; `events` fills as SSE events arrive. */
+  async function openStream(id: string, lastEventId?: string): Promise<{ status: number; events: Array<{ id?: string; data: string }>; close(): void }> {
+    const abort = new AbortController();
+    const res = await fetch(gw.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': id, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      signal: abort.signal,
+    });
+    const events: Array<{ id?: string; data: string }> = [];
+    if (res.ok && res.body) {
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      void (async () => {
+        let buffer = '';
+        for (;;) {
+          const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
+          if (chunk.done) return;
+          buffer += chunk.value;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const idLine = /^id: ?(.*)$/m.exec(block)?.[1];
+            const data = [...block.matchAll(/^data: ?(.*)$/gm)].map((m) => m[1]).join('\n');
+            events.push({ ...(idLine ? { id: idLine } : {}), data });
+          }
+        }
+      })();
+    }
+    return { status: res.status, events, close: () => abort.abort() };
+  }
+
+  const gzip = (post: (b: unknown) => Promise<Response>, name: string) =>
+    post({ jsonrpc: '2.0', id: name, method: 'tools/call', params: { name: 'gzip-file-as-resource', arguments: { name, data: 'data:text/plain;base64,aGk=' } } }).then((r) => r.text());
+  const listed = async (post: (b: unknown) => Promise<Response>, name: string) =>
+    (await (await post({ jsonrpc: '2.0', id: `list-${name}`, method: 'resources/list', params: {} })).text()).includes(`session/${name}`);
+  const changed = (e: { data: string }) => e.data.includes('notifications/resources/list_changed');
+
+  test('a client that lost its stream resumes it with Last-Event-ID and gets what it missed', async () => {
+    const s = await rawSession();
+    const first = await openStream(s.id);
+    expect(first.status).toBe(200);
+    await gzip(s.post, 'one.gz');
+    expect(await eventually(() => first.events.some(changed))).toBe(true);
+    const seen = first.events.filter(changed).at(-1)?.id as string;
+    expect(seen).toMatch(/^\d+$/);
+    first.close();
+    await gzip(s.post, 'two.gz');
+    expect(await eventually(() => listed(s.post, 'two.gz'))).toBe(true);
+    // The old stream may take a moment to be noticed gone (409 until then).
+    const resumed = await eventually(async () => {
+      const attempt = await openStream(s.id, seen);
+      if (attempt.status === 200) return attempt;
+      attempt.close();
+      return undefined;
+    });
+    expect(resumed).toBeDefined();
+    expect(await eventually(() => resumed?.events.some((e) => changed(e) && Number(e.id) > Number(seen)))).toBe(true);
+    resumed?.close();
+  });
+
+  test('a session with nothing open is closed when idle; one holding its stream open is kept', async () => {
+    const idle = await rawSession();
+    const kept = await rawSession();
+    const stream = await openStream(kept.id);
+    const ping = (s: typeof idle) => s.post({ jsonrpc: '2.0', id: 'p', method: 'ping' }).then(async (r) => (await r.text(), r.status));
+    expect(await ping(idle)).toBe(200);
+    // Every request counts as use: look only after longer than the idle limit has passed.
+    const quietly = async () => {
+      await new Promise((r) => setTimeout(r, 1500));
+      return (await ping(idle)) === 404;
+    };
+    expect(await eventually(quietly, 6)).toBe(true);
+    expect(await ping(kept)).toBe(200);
+    stream.close();
   });
 });
