@@ -2,14 +2,16 @@
 // runs the micro-benchmarks, prints tables of ratios against direct and which targets are met, writes bench/results/latest.json.
 // Flags: --quick (a short smoke run), --no-micro, --only-micro. Needs a build (`npm run bench` does it).
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createLocalJWKSet } from 'jose';
 import { runMicro, microLines } from './micro.mjs';
 import { descendants, killAll, memoryKiB, stop } from './procs.mjs';
 import { goals, rounded, summarize, tables, withRatios } from './report.mjs';
 import { alternate, blobs, concurrent, makeDriver, sequential } from './scenarios.mjs';
+import { latencySummary } from './stats.mjs';
 import * as targets from './targets.mjs';
 
 const argv = process.argv.slice(2);
@@ -50,6 +52,7 @@ const dir = await mkdtemp(join(tmpdir(), 'toolgate-bench-'));
 let exitCode = 0;
 try {
   const result = { date: new Date().toISOString(), machine: machine(), plan: PLAN, quick: QUICK };
+  result.machine.fdatasync_at_start = await syncFloor(dir);
   if (E2E) Object.assign(result, await endToEnd());
   if (MICRO) {
     say('micro-benchmarks...');
@@ -57,6 +60,7 @@ try {
   }
   result.seconds = Math.round((Date.now() - started) / 1000);
   result.machine.loadavg_at_end = loadavg();
+  result.machine.fdatasync_at_end = await syncFloor(dir);
   result.goals = E2E && MICRO ? goals({ rows: result.rows, idle: result.idle, micro: result.micro, checks: result.checks }) : [];
   print(result);
   const resultsDir = new URL('./results/', import.meta.url);
@@ -284,6 +288,26 @@ function machine() {
   };
 }
 
+// What one 600-byte append + fdatasync costs in the temp dir now (ms): the floor under every toolgate
+// call, since a decision is on disk before the call goes on; other writers on the disk raise it.
+async function syncFloor(where) {
+  const handle = await open(join(where, 'sync-probe'), 'a');
+  const line = Buffer.from(`${'x'.repeat(599)}\n`);
+  const samples = [];
+  try {
+    for (let i = 0; i < 60; i += 1) {
+      const start = performance.now();
+      await handle.write(line);
+      await handle.datasync();
+      if (i >= 10) samples.push(performance.now() - start);
+    }
+  } finally {
+    await handle.close();
+  }
+  const s = latencySummary(samples);
+  return { p50_ms: s.p50, p90_ms: s.p90 };
+}
+
 // 1, 5 and 15-minute load averages: other work on the machine skews every number.
 function loadavg() {
   try {
@@ -299,6 +323,8 @@ function print(result) {
   out.push('');
   out.push(`toolgate bench, ${result.date}${result.quick ? ' (QUICK: too short to judge)' : ''}`);
   out.push(`${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB, ${m.platform}, node ${m.node}, load average at start ${m.loadavg_at_start?.join(' ') ?? '?'}, at end ${m.loadavg_at_end?.join(' ') ?? '?'}`);
+  const sync = (f) => (f ? `p50 ${f.p50_ms.toFixed(2)} ms, p90 ${f.p90_ms.toFixed(2)} ms` : '?');
+  out.push(`append + fdatasync in the temp dir (the floor under each toolgate call): at start ${sync(m.fdatasync_at_start)}; at end ${sync(m.fdatasync_at_end)}`);
   out.push('every toolgate call: policy (rules with conditions), an EdDSA receipt, and a hash-chained, fsync\'d decision log line');
   out.push('');
   if (result.rows) {
