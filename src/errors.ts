@@ -33,6 +33,7 @@ export const ERROR_CATALOGUE = {
   TG_APPROVAL_NOT_FOUND: { rpc: -32603, exit: 1 },
   TG_IMPORT_INVALID: { rpc: -32603, exit: 2 },
   TG_REPORT_FAILED: { rpc: -32603, exit: 1 },
+  TG_LISTEN_FAILED: { rpc: -32603, exit: 1 },
   TG_INTERNAL: { rpc: -32603, exit: 1 },
 } as const satisfies Record<string, { rpc: number; exit: number }>;
 
