@@ -9,6 +9,7 @@ import {
   ListRootsResultSchema,
   McpError,
   type ClientCapabilities,
+  type ElicitationCompleteNotification,
   type LoggingLevel,
   type LoggingMessageNotification,
   type Result,
@@ -131,6 +132,18 @@ export class SessionRegistry implements DownstreamPort {
       if (kind === 'resources' && caps.resources) session.server.sendResourceListChanged().catch(() => undefined);
       if (kind === 'prompts' && caps.prompts) session.server.sendPromptListChanged().catch(() => undefined);
     }
+  }
+
+  /** `notifications/elicitation/complete` to the session a URL elicitation of `upstream` went to, if it can take it. */
+  elicitationComplete(upstream: string, to: Routing, params: ElicitationCompleteNotification['params']): void {
+    let session: Session;
+    try {
+      session = this.#pick(upstream, to, 'notifications/elicitation/complete');
+    } catch {
+      return;
+    }
+    if (!session.server.getClientCapabilities()?.elicitation?.url) return;
+    session.server.notification({ method: 'notifications/elicitation/complete', params }).catch(() => undefined);
   }
 
   #pick(upstream: string, to: Routing, method: string): Session {

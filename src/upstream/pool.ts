@@ -8,6 +8,7 @@ import type { AnySchema, SchemaOutput } from '@modelcontextprotocol/sdk/server/z
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
+  ElicitationCompleteNotificationSchema,
   EmptyResultSchema,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
@@ -16,6 +17,7 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
   type ClientCapabilities,
+  type ElicitationCompleteNotification,
   type LoggingLevel,
   type LoggingMessageNotification,
   type Progress,
@@ -71,6 +73,8 @@ export interface DownstreamPort {
   resourceUpdated(upstream: string, uri: string, holders: readonly string[]): void;
   /** The resources or prompts clients see changed. */
   listChanged(kind: 'resources' | 'prompts'): void;
+  /** A URL elicitation of `upstream` completed; `to` is routed as requests are. */
+  elicitationComplete(upstream: string, to: Routing, params: ElicitationCompleteNotification['params']): void;
 }
 
 /** Options for forwarding one request. */
@@ -165,6 +169,7 @@ const NO_DOWNSTREAM: DownstreamPort = {
   log: () => undefined,
   resourceUpdated: () => undefined,
   listChanged: () => undefined,
+  elicitationComplete: () => undefined,
 };
 
 /**
@@ -306,6 +311,7 @@ export async function openPool(
     client.setNotificationHandler(ResourceListChangedNotificationSchema, () => refreshListing(slot));
     client.setNotificationHandler(PromptListChangedNotificationSchema, () => refreshListing(slot));
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => port.log(name, prefixed ? loggerNamed(name, n.params) : n.params));
+    client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => port.elicitationComplete(name, route(slot), n.params));
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
       const holders = slot.subscriptions.get(n.params.uri);
       if (holders && holders.size > 0) port.resourceUpdated(name, n.params.uri, [...holders]);

@@ -187,6 +187,12 @@ describe('requests from the upstream reach the client', () => {
     expect(JSON.stringify(r.gateway.content)).toContain(ELICITED.content.name);
   });
 
+  test('elicitation/create in URL mode reaches a client that declared it', async () => {
+    const r = await both((c) => call(c, 'trigger-url-elicitation', { url: 'https://example.com/consent', elicitationId: 'e2e-1' }));
+    expect(comparable(r.gateway)).toEqual(comparable(r.direct));
+    expect(viaGateway.seen.elicitation.at(-1)).toMatchObject({ mode: 'url', url: 'https://example.com/consent', elicitationId: 'e2e-1' });
+  });
+
   test('roots/list: the upstream sees the client roots', async () => {
     const r = await both((c) => call(c, 'get-roots-list'));
     expect(comparable(r.gateway)).toEqual(comparable(r.direct));

@@ -25,6 +25,7 @@ const port: DownstreamPort = {
   log: (_upstream, params) => void logs.push(params),
   resourceUpdated: (_upstream, uri, holders) => void updated.push({ uri, holders }),
   listChanged: () => undefined,
+  elicitationComplete: () => undefined,
 };
 
 const stdio = (name: string, script: string, args: string[] = []): LoadedUpstream => ({
