@@ -9,6 +9,7 @@ import { register as registerKeys } from './keys.js';
 import { register as registerReceipt } from './receipt.js';
 import { register as registerApprovals } from './approvals.js';
 import { register as registerLogs } from './logs.js';
+import { register as registerReport } from './report.js';
 import { register as registerImport } from './import.js';
 
 /** Adds each command module's subcommands to `program`. */
@@ -22,5 +23,6 @@ export function registerCommands(program: Command): void {
   registerReceipt(program);
   registerApprovals(program);
   registerLogs(program);
+  registerReport(program);
   registerImport(program);
 }
