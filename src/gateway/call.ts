@@ -92,23 +92,6 @@ export async function handleToolCall(
     approval = end.approvalId;
   }
 
-  let receipt: { token: string; jti: string };
-  try {
-    receipt = await gw.signer.sign({
-      sub: session.principal.id,
-      aud: entry.server,
-      tool: entry.tool,
-      decision: decision.decision,
-      rules: [...decision.rules],
-      policy: decision.policy,
-      args_sha256: digest,
-      ...(approval ? { approval } : {}),
-    });
-  } catch (e) {
-    const error = new ToolgateError('TG_SIGN_FAILED', `the receipt could not be signed: ${oneLine(e)}`, { cause: e });
-    await refuse(gw, where, error.message);
-    throw toWireError(error);
-  }
   const overLimit = await chargeRates(gw, decision).catch(async (e: unknown) => {
     const error = new ToolgateError('TG_STATE_FAILED', `rate counters could not be updated: ${oneLine(e)}`, { cause: e });
     await refuse(gw, where, error.message);
@@ -120,7 +103,32 @@ export async function handleToolCall(
     await writeDecision(gw, { ...where, decision: denied, receipt: null });
     return deniedResult(denied);
   }
-  await writeDecision(gw, { ...where, ...(approval ? { approval } : {}), decision, receipt: receipt.jti });
+
+  // The decision line (naming the receipt's jti) goes to disk while the receipt is signed;
+  // the call goes out only when both are done.
+  const jti = randomUUID();
+  const written = writeDecision(gw, { ...where, ...(approval ? { approval } : {}), decision, receipt: jti });
+  let receipt: { token: string };
+  try {
+    receipt = await gw.signer.sign({
+      sub: session.principal.id,
+      aud: entry.server,
+      tool: entry.tool,
+      decision: decision.decision,
+      rules: [...decision.rules],
+      policy: decision.policy,
+      args_sha256: digest,
+      jti,
+      ...(approval ? { approval } : {}),
+    });
+  } catch (e) {
+    // The decision is on disk; its outcome line says the call never went out.
+    await written;
+    await gw.log.outcome(id, { outcome: 'error', latency_ms: 0 }).catch(() => undefined);
+    gw.logger.error({ err: oneLine(e), id }, 'receipt signing failed; call refused');
+    throw toWireError(new ToolgateError('TG_SIGN_FAILED', 'the receipt could not be signed', { cause: e }));
+  }
+  await written;
   return forward(gw, id, entry.server, params, entry.tool, receipt.token, started, {
     signal,
     onprogress,

@@ -9,7 +9,12 @@ import { errnoOf, type LogLock } from './lock.js';
 import type { Redactor } from './redact.js';
 import type { LogTail } from './tail.js';
 
-type Work = { readonly kind: 'line'; readonly body: Record<string, unknown> } | { readonly kind: 'checkpoint'; readonly trigger: CheckpointTrigger };
+type Work =
+  | { readonly kind: 'line'; readonly body: Record<string, unknown>; readonly lazy?: boolean }
+  | { readonly kind: 'checkpoint'; readonly trigger: CheckpointTrigger };
+
+/** How long a lazy line (an outcome) may wait for a decision to ride along with before it is written on its own. */
+export const LAZY_FLUSH_MS = 25;
 type Job = Work & { readonly done: Settle };
 
 interface Settle {
@@ -28,6 +33,8 @@ export class Writer implements DecisionLog {
   private readonly intervalMs: number;
   private readonly signer: CheckpointSigner;
   private readonly now: () => number;
+  // True when the file was opened with O_DSYNC, so a finished write is already durable.
+  private readonly syncOnWrite: boolean;
   // The chain as committed to disk.
   private size: number;
   private head: string;
@@ -41,6 +48,7 @@ export class Writer implements DecisionLog {
   private broken: ToolgateError | undefined;
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private lazyTimer: NodeJS.Timeout | undefined;
 
   constructor(
     path: string,
@@ -52,7 +60,9 @@ export class Writer implements DecisionLog {
     intervalMs: number,
     signer: CheckpointSigner,
     now: () => number,
+    syncOnWrite = false,
   ) {
+    this.syncOnWrite = syncOnWrite;
     this.path = path;
     this.handle = handle;
     this.lock = lock;
@@ -125,16 +135,21 @@ export class Writer implements DecisionLog {
     return this.enqueueLine(body);
   }
 
+  // Outcome lines are not write-ahead: they wait (at most LAZY_FLUSH_MS) to share the next
+  // decision's write, so a call never waits on the previous call's outcome being made durable.
   outcome(id: string, o: { outcome: Outcome; latency_ms: number }): Promise<void> {
-    return this.enqueueLine({
-      type: 'outcome',
-      level: LEVEL_INFO,
-      msg: 'outcome',
-      time: this.iso(),
-      id,
-      outcome: o.outcome,
-      latency_ms: o.latency_ms,
-    });
+    return this.enqueueLine(
+      {
+        type: 'outcome',
+        level: LEVEL_INFO,
+        msg: 'outcome',
+        time: this.iso(),
+        id,
+        outcome: o.outcome,
+        latency_ms: o.latency_ms,
+      },
+      true,
+    );
   }
 
   tick(): Promise<void> {
@@ -149,6 +164,7 @@ export class Writer implements DecisionLog {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.timer) clearInterval(this.timer);
+      if (this.lazyTimer) clearTimeout(this.lazyTimer);
       try {
         if (!this.broken) await this.push({ kind: 'checkpoint', trigger: 'close' });
       } finally {
@@ -163,9 +179,9 @@ export class Writer implements DecisionLog {
     return { commits: this.commits, lines: this.lines };
   }
 
-  private enqueueLine(body: Record<string, unknown>): Promise<void> {
+  private enqueueLine(body: Record<string, unknown>, lazy = false): Promise<void> {
     if (this.closing) return Promise.reject(failed('the decision log is closed'));
-    return this.push({ kind: 'line', body });
+    return this.push(lazy ? { kind: 'line', body, lazy } : { kind: 'line', body });
   }
 
   private enqueueCheckpoint(trigger: CheckpointTrigger): Promise<void> {
@@ -177,7 +193,15 @@ export class Writer implements DecisionLog {
     if (this.broken) return Promise.reject(this.broken);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ...work, done: { resolve, reject } });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      if (work.kind === 'line' && work.lazy) {
+        this.lazyTimer ??= setTimeout(() => {
+          this.lazyTimer = undefined;
+          if (!this.draining && this.queue.length > 0) void this.drain();
+        }, LAZY_FLUSH_MS);
+        return;
+      }
+      void this.drain();
     });
   }
 
@@ -186,6 +210,10 @@ export class Writer implements DecisionLog {
   // afterwards always starts a new drain.
   private async drain(): Promise<void> {
     this.draining = true;
+    if (this.lazyTimer) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = undefined;
+    }
     try {
       while (this.queue.length > 0) {
         const batch = this.queue;
@@ -284,7 +312,7 @@ export class Writer implements DecisionLog {
       const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, null);
       done += bytesWritten;
     }
-    await this.handle.datasync();
+    if (!this.syncOnWrite) await this.handle.datasync();
   }
 
   // A failed write may have left part of the batch in the file: cut it back to the last

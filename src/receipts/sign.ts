@@ -32,6 +32,8 @@ export interface ReceiptInput {
   readonly args_sha256: string;
   /** Approval id, when a person approved the call. */
   readonly approval?: string;
+  /** The receipt id, when the caller needs it before signing (to log it alongside); default a random UUID. */
+  readonly jti?: string;
 }
 
 /** Every claim of a receipt, as signed. Times are seconds since the epoch. */
@@ -111,7 +113,7 @@ export function createReceiptSigner(key: SignerKey, options: { issuer: string; t
       try {
         const iat = Math.floor(now / 1000);
         const exp = iat + ttlSeconds;
-        const jti = randomUUID();
+        const jti = input.jti ?? randomUUID();
         const claims: ReceiptClaims = {
           iss: issuer,
           sub: input.sub,

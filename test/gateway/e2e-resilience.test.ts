@@ -57,6 +57,7 @@ async function flakyLog(ws: Workspace): Promise<string[]> {
 const pids = async (ws: Workspace): Promise<number[]> => (await flakyLog(ws)).filter((l) => l.startsWith('started ')).map((l) => Number(l.slice(8)));
 
 /** The outcome line of the last decision for `tool`. */
+// Outcome lines follow their decision within a few milliseconds (they share the next write).
 async function outcomeOf(ws: Workspace, tool: string): Promise<string | undefined> {
   const lines = (await readFile(ws.logFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   const decision = lines.filter((l) => l.type === 'decision' && l.tool === tool).at(-1);
@@ -101,7 +102,7 @@ describe('an upstream that never answers', () => {
     expect(error.data).toMatchObject({ code: 'TG_UPSTREAM_TIMEOUT' });
     expect(error.message).toContain('2000 ms');
     expect(await eventually(async () => (await flakyLog(r.ws)).includes('cancelled hang'))).toBe(true);
-    expect(await outcomeOf(r.ws, 'hang')).toBe('upstream-unavailable');
+    expect(await eventually(async () => (await outcomeOf(r.ws, 'hang')) === 'upstream-unavailable')).toBe(true);
     expect(text(await call(r.client, 'flaky__echo', { text: 'same process' }))).toBe('same process');
     expect(await pids(r.ws)).toHaveLength(1);
   });
@@ -132,7 +133,7 @@ describe('an upstream that answers garbage', () => {
     const error = await errorOf(call(r.client, 'flaky__garbage'));
     expect(error.code).toBe(-32603);
     expect(error.data).toMatchObject({ code: 'TG_UPSTREAM_INVALID' });
-    expect(await outcomeOf(r.ws, 'garbage')).toBe('error');
+    expect(await eventually(async () => (await outcomeOf(r.ws, 'garbage')) === 'error')).toBe(true);
     expect(text(await call(r.client, 'flaky__echo', { text: 'fine' }))).toBe('fine');
     expect(await pids(r.ws)).toHaveLength(1);
   });
@@ -156,7 +157,7 @@ describe('an upstream that fails to start', () => {
     expect(await toolNames(r.client)).not.toContain('flaky__echo');
     const error = await errorOf(call(r.client, 'flaky__echo', { text: 'x' }));
     expect(error.data).toMatchObject({ code: 'TG_UPSTREAM_UNAVAILABLE' });
-    expect(await outcomeOf(r.ws, 'echo')).toBe('upstream-unavailable');
+    expect(await eventually(async () => (await outcomeOf(r.ws, 'echo')) === 'upstream-unavailable')).toBe(true);
     expect(text(await call(r.client, 'recorder__echo', { text: 'serving' }))).toBe('serving');
     const changedBefore = toolsChanged(r.seen);
     await rm(downFile);

@@ -100,6 +100,29 @@ describe('openDecisionLog: writing', () => {
     expect(last).toMatchObject({ type: 'outcome', id: 'id-1', outcome: 'tool-error', latency_ms: 12.5, time: new Date(clock.now()).toISOString() });
   });
 
+  test("an outcome line waits to share the next decision's write instead of costing one of its own", async () => {
+    const log = await openLog();
+    await log.append(entry(1));
+    const before = log.stats().commits;
+    const outcome = log.outcome('id-1', { outcome: 'ok', latency_ms: 1 });
+    await log.append(entry(2));
+    await outcome;
+    expect(log.stats().commits - before).toBe(1);
+    const types = (await recordsOf(log.path)).slice(-3).map((r) => [r.type, r.id]);
+    expect(types).toEqual([
+      ['decision', 'id-1'],
+      ['outcome', 'id-1'],
+      ['decision', 'id-2'],
+    ]);
+  });
+
+  test('an outcome with no decision after it is still written, on its own, soon', async () => {
+    const log = await openLog();
+    await log.append(entry(1));
+    await log.outcome('id-1', { outcome: 'ok', latency_ms: 1 });
+    expect((await recordsOf(log.path)).at(-1)).toMatchObject({ type: 'outcome', id: 'id-1' });
+  });
+
   test('concurrent appends share one write+fsync and keep call order (group commit)', async () => {
     const log = await openLog();
     const before = log.stats().commits;
