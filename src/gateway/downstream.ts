@@ -14,6 +14,7 @@ import {
   type LoggingMessageNotification,
   type Result,
   type ServerCapabilities,
+  type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { ToolgateError } from '../errors.js';
 import { RelayedError } from '../upstream/forward.js';
@@ -93,7 +94,7 @@ export class SessionRegistry implements DownstreamPort {
           ? ElicitResultSchema
           : ListRootsResultSchema;
     try {
-      return await session.server.request({ method: request.method, params: request.params } as never, schema, {
+      return await session.server.request({ method: request.method, params: request.params } as ServerRequest, schema, {
         signal,
         timeout: CLIENT_REQUEST_TIMEOUT_MS,
         ...(to.kind === 'one' && to.relatedRequestId !== undefined ? { relatedRequestId: to.relatedRequestId } : {}),

@@ -304,9 +304,9 @@ export async function openPool(
     const name = slot.upstream.name;
     const toClients = async (request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Result> =>
       port.request(name, route(slot), request, signal);
-    client.setRequestHandler(CreateMessageRequestSchema, (req, extra) => toClients(req, extra.signal) as never);
-    client.setRequestHandler(ElicitRequestSchema, (req, extra) => toClients(req, extra.signal) as never);
-    client.setRequestHandler(ListRootsRequestSchema, (req, extra) => toClients(req, extra.signal) as never);
+    client.setRequestHandler(CreateMessageRequestSchema, (req, extra) => toClients(req, extra.signal));
+    client.setRequestHandler(ElicitRequestSchema, (req, extra) => toClients(req, extra.signal));
+    client.setRequestHandler(ListRootsRequestSchema, (req, extra) => toClients(req, extra.signal));
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => refreshTools(slot));
     client.setNotificationHandler(ResourceListChangedNotificationSchema, () => refreshListing(slot));
     client.setNotificationHandler(PromptListChangedNotificationSchema, () => refreshListing(slot));
