@@ -38,11 +38,12 @@ export class LatencySketch {
 
   /**
    * The nearest-rank percentile `p` (0 < p ≤ 100): the value at rank ceil(p% of count), within
-   * 0.5%; `undefined` when empty.
+   * 0.5% (the largest sample exactly); `undefined` when empty.
    */
   percentile(p: number): number | undefined {
     if (this.count === 0) return undefined;
     const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+    if (rank === this.count) return this.max;
     if (rank <= this.zero) return Math.max(0, this.min);
     let seen = this.zero;
     for (const index of [...this.buckets.keys()].sort((a, b) => a - b)) {
