@@ -1,5 +1,7 @@
 /** `toolgate serve`: runs the gateway on the config's downstream transport and prints how to reach it. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { listenAdmin } from '../admin/listen.js';
+import { createMetrics, type AdminMetrics } from '../admin/metrics.js';
 import { loadConfig, DEFAULT_CONFIG, type LoadedConfig } from '../config/load.js';
 import { createSession } from '../gateway/server.js';
 import { startGateway, type RunningGateway } from '../gateway/start.js';
@@ -18,10 +20,25 @@ export function register(program: Command): void {
       const loaded = await loadConfig(opts.config);
       const config: LoadedConfig =
         opts.port === undefined ? loaded : { ...loaded, gateway: { ...loaded.gateway, listen: { ...loaded.gateway.listen, port: opts.port } } };
-      const running = await startGateway(config);
-      if (config.gateway.listen.transport === 'stdio') await serveStdio(running);
-      else await serveHttp(running);
+      const metrics = config.admin ? createMetrics() : undefined;
+      const started = await startGateway(config, metrics?.hooks ?? {});
+      const { running, adminUrl } = metrics ? await withAdmin(started, metrics) : { running: started, adminUrl: undefined };
+      if (config.gateway.listen.transport === 'stdio') await serveStdio(running, adminUrl);
+      else await serveHttp(running, adminUrl);
     });
+}
+
+// The review console, /healthz and /metrics beside the gateway, stopped before it.
+async function withAdmin(running: RunningGateway, metrics: AdminMetrics): Promise<{ running: RunningGateway; adminUrl: string }> {
+  const admin = await listenAdmin(running.gateway, { metrics }).catch(async (e: unknown) => {
+    await running.close();
+    throw e;
+  });
+  const close = async (): Promise<void> => {
+    await admin.close();
+    await running.close();
+  };
+  return { running: { ...running, close }, adminUrl: admin.url };
 }
 
 function parsePort(value: string): number {
@@ -30,13 +47,13 @@ function parsePort(value: string): number {
   return port;
 }
 
-async function serveStdio(running: RunningGateway): Promise<void> {
+async function serveStdio(running: RunningGateway, adminUrl?: string): Promise<void> {
   const { gateway } = running;
   const session = createSession(gateway, 'stdio', gateway.config.gateway.principal);
   running.sessions.add(session);
   const transport = new GatewayStdioTransport({ maxMessageBytes: gateway.config.limits.max_request_bytes });
   // stdout carries the protocol: everything for people goes to stderr.
-  process.stderr.write(banner(running, undefined));
+  process.stderr.write(banner(running, undefined, adminUrl));
   const done = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
   });
@@ -45,9 +62,9 @@ async function serveStdio(running: RunningGateway): Promise<void> {
   await running.close();
 }
 
-async function serveHttp(running: RunningGateway): Promise<void> {
+async function serveHttp(running: RunningGateway, adminUrl?: string): Promise<void> {
   const listener = await listenHttp(running.gateway, running.sessions);
-  processIO.out(banner(running, listener.url));
+  processIO.out(banner(running, listener.url, adminUrl));
   await signalled();
   process.stderr.write('toolgate: shutting down\n');
   await listener.close();
@@ -62,7 +79,7 @@ function signalled(): Promise<void> {
 }
 
 /** The one-screen summary: where to connect, what is served, under which policy and key. */
-export function banner(running: RunningGateway, url: string | undefined): string {
+export function banner(running: RunningGateway, url: string | undefined, adminUrl?: string): string {
   const { config, pool, signer, policy } = running.gateway;
   const lines: string[] = [];
   lines.push(`toolgate ${config.gateway.name}: ${url ? `serving MCP at ${url}` : 'serving MCP on stdio'}`);
@@ -77,6 +94,7 @@ export function banner(running: RunningGateway, url: string | undefined): string
   lines.push(`receipts:  ${signer.alg} key ${signer.kid}${running.ephemeralKey ? ' (EPHEMERAL: set receipts.key)' : ''}`);
   lines.push(`log:       ${config.log.path}`);
   lines.push(`state:     ${config.state.redis ? 'redis' : config.state.path}`);
+  if (adminUrl) lines.push(`admin:     ${adminUrl} (review console; /healthz and /metrics need the admin token)`);
   if (url) {
     lines.push('');
     lines.push('client config (Claude Desktop, Cursor, ...):');
