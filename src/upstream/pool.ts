@@ -128,6 +128,11 @@ export interface PoolOptions {
   readonly backoff?: BackoffOptions;
   /** How often idle upstreams are pinged, in ms (default 30 s; 0 turns it off). */
   readonly healthIntervalMs?: number;
+  /**
+   * How long a connection must last for the backoff to start over, in ms (default 10 s): an
+   * upstream that crashes soon after each start is retried ever more slowly, not every 0.5 s.
+   */
+  readonly stableMs?: number;
 }
 
 /**
@@ -155,6 +160,8 @@ interface Slot {
   remembered: UpstreamListing | undefined;
   capabilities: ServerCapabilities | undefined;
   readonly backoff: Backoff;
+  /** When the current connection came up (ms since the epoch). */
+  upSince: number;
   checking: boolean;
   readonly inflight: Array<{ holder: string; requestId: RequestId | undefined }>;
   last: string | undefined;
@@ -183,6 +190,7 @@ export async function openPool(
   options: PoolOptions = {},
 ): Promise<UpstreamPool> {
   const port = options.downstream ?? NO_DOWNSTREAM;
+  const stableMs = options.stableMs ?? 10_000;
   const names = upstreams.map((u) => u.name);
   const prefixed = upstreams.length > 1;
   const slots = new Map<string, Slot>(
@@ -198,6 +206,7 @@ export async function openPool(
         remembered: undefined,
         capabilities: undefined,
         backoff: new Backoff(options.backoff ?? DEFAULT_BACKOFF),
+        upSince: 0,
         checking: false,
         inflight: [],
         last: undefined,
@@ -270,6 +279,7 @@ export async function openPool(
     const connection = slot.connection;
     slot.state = 'down';
     slot.connection = undefined;
+    if (Date.now() - slot.upSince >= stableMs) slot.backoff.succeeded();
     slot.remembered = slot.listing ?? slot.remembered;
     slot.listing = undefined;
     slot.tools = undefined;
@@ -353,7 +363,7 @@ export async function openPool(
       slot.listing = listing;
       slot.remembered = undefined;
       slot.state = 'up';
-      slot.backoff.succeeded();
+      slot.upSince = Date.now();
       onEvent({ kind: 'connected', upstream: name, tools: tools.length, transport: connection.transport });
       if (opened) {
         rebuildAll();

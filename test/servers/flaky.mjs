@@ -2,6 +2,7 @@
 // An upstream that misbehaves on request, for resilience tests. Usage: flaky.mjs [stdio | http PORT].
 // FLAKY_LOG: a file that gets one line per event (`started <pid>`, `call <tool>`, `cancelled <tool>`).
 // FLAKY_DOWN_FILE: while this file exists the server fails to start (exits 1 at once).
+// FLAKY_DIE_AFTER_MS: the server exits that long after it started (a crash loop).
 // Tools: echo; hang (never answers; notes its cancellation); mute (stops reading anything, pings
 // included); garbage (writes a non-JSON line and a malformed result for the call, then waits);
 // babble (from then on every answer is garbage).
@@ -20,6 +21,7 @@ if (process.env.FLAKY_DOWN_FILE && existsSync(process.env.FLAKY_DOWN_FILE)) {
   process.exit(1);
 }
 log(`started ${process.pid}`);
+if (process.env.FLAKY_DIE_AFTER_MS) setTimeout(() => process.exit(2), Number(process.env.FLAKY_DIE_AFTER_MS));
 
 const forever = (tool, signal) =>
   new Promise(() => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LoadedUpstream } from '../../src/config/load.js';
 import { openPool, type DownstreamPort, type PoolEvent, type Routing, type UpstreamPool } from '../../src/upstream/pool.js';
 import { eventually } from '../helpers/clients.js';
-import { SERVERS } from '../helpers/workspace.js';
+import { ROOT, SERVERS } from '../helpers/workspace.js';
 
 let dir: string;
 let pool: UpstreamPool;
@@ -126,5 +126,22 @@ describe('an upstream that fails to start', () => {
     const after = events.length;
     await new Promise((r) => setTimeout(r, 200));
     expect(events.length).toBe(after);
+  });
+});
+
+describe('an upstream that crashes soon after each start', () => {
+  test('is retried ever more slowly: the backoff starts over only after a connection lasted', async () => {
+    const events: PoolEvent[] = [];
+    const crashing: LoadedUpstream = { ...stdio('crashing', join(ROOT, 'test/servers/flaky.mjs')), env: { FLAKY_DIE_AFTER_MS: '400' } };
+    const small = await openPool([crashing], (e) => void events.push(e), { backoff: { initialMs: 20, maxMs: 1000 }, healthIntervalMs: 0 });
+    try {
+      const retries = () =>
+        events.flatMap((e) => (e.kind === 'failed' && e.upstream === 'crashing' ? [Number(/retrying in (\d+) ms$/.exec(e.message)?.[1])] : []));
+      const connects = () => events.filter((e) => e.kind === 'connected').length;
+      expect(await eventually(() => connects() >= 3 && retries().length >= 3)).toBe(true);
+      expect(retries().slice(0, 3)).toEqual([20, 40, 80]);
+    } finally {
+      await small.close();
+    }
   });
 });
