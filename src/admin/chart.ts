@@ -19,19 +19,23 @@ const MINUTE = 60_000;
 /** Bucket widths to choose from, narrowest first. */
 const WIDTHS = [MINUTE, 5 * MINUTE, 15 * MINUTE, 60 * MINUTE, 3 * 60 * MINUTE, 6 * 60 * MINUTE, 24 * 60 * MINUTE, 7 * 24 * 60 * MINUTE];
 const MAX_BARS = 60;
+/** A short window still gets this many bars, so one busy minute is not drawn as one wall. */
+const MIN_BARS = 30;
 const ORDER = ['allow', 'challenge', 'deny'] as const;
 const COLOURS: Record<(typeof ORDER)[number], string> = { allow: '#2da44e', challenge: '#d4a72c', deny: '#cf222e' };
 
 /**
  * Counts `items` into equal buckets from the oldest item (or `from`, when given) to `now`: the
- * narrowest width that needs at most 60 bars. Buckets start on whole multiples of their width.
+ * narrowest width that needs at most 60 bars, and at least 30 bars drawn. Buckets start on whole
+ * multiples of their width.
  */
 export function bucketize(items: readonly Dated[], now: number, from?: number): { width: number; buckets: Bucket[] } {
   const times = items.map((d) => Date.parse(d.time));
   const oldest = Math.min(from ?? Number.POSITIVE_INFINITY, ...times.filter((t) => !Number.isNaN(t)), now);
   const width = WIDTHS.find((w) => Math.floor(now / w) - Math.floor(oldest / w) < MAX_BARS) ?? (WIDTHS[WIDTHS.length - 1] as number);
-  const first = Math.floor(oldest / width);
-  const count = Math.floor(now / width) - first + 1;
+  const last = Math.floor(now / width);
+  const first = Math.min(Math.floor(oldest / width), last - MIN_BARS + 1);
+  const count = last - first + 1;
   const counts = Array.from({ length: count }, (_, i) => ({ start: (first + i) * width, allow: 0, challenge: 0, deny: 0 }));
   items.forEach((d, i) => {
     // An unreadable or future time has no bucket and is left out.
@@ -74,8 +78,10 @@ export function decisionsChart(items: readonly Dated[], now: number, from?: numb
   for (let t = 0; t < ticks; t++) {
     const i = Math.round((t * (buckets.length - 1)) / Math.max(1, ticks - 1));
     const b = buckets[i] as Bucket;
-    const x = left + i * step + step / 2;
-    parts.push(`<text x="${x.toFixed(1)}" y="${H - 5}" text-anchor="middle" font-size="11" fill="#57606a">${esc(label(b.start, width))}</text>`);
+    // The end labels hang inwards, so they are not cut off at the edges.
+    const anchor = ticks > 1 && t === 0 ? 'start' : ticks > 1 && t === ticks - 1 ? 'end' : 'middle';
+    const x = anchor === 'start' ? left + i * step : anchor === 'end' ? left + (i + 1) * step : left + i * step + step / 2;
+    parts.push(`<text x="${x.toFixed(1)}" y="${H - 5}" text-anchor="${anchor}" font-size="11" fill="#57606a">${esc(label(b.start, width))}</text>`);
   }
   const legend = ORDER.map((k) => `<span style="color:${COLOURS[k]}">■</span> ${k}`).join(' &nbsp; ');
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="decisions over time, ${esc(describeWidth(width))} per bar">${parts.join('')}</svg>

@@ -96,7 +96,7 @@ function chainSection(v: ConsoleView): string {
     : 'checkpoint signatures NOT checked (no receipts.key, so no published keys: the key is ephemeral)';
   const status = r.firstBad
     ? `<p class="bad">BROKEN at line ${r.firstBad.line}: ${esc(r.firstBad.reason)}: ${esc(r.firstBad.message)}</p>`
-    : `<p class="ok">Intact: ${r.lines} lines, ${r.checkpoints} signed checkpoints${r.lastCheckpoint !== null ? ` (last at line ${r.lastCheckpoint})` : ''}; ${r.unsealed} lines not yet sealed by a checkpoint.</p>`;
+    : `<p class="ok">Intact: ${r.lines} lines, ${r.checkpoints} signed checkpoint${r.checkpoints === 1 ? '' : 's'}${r.lastCheckpoint !== null ? ` (last at line ${r.lastCheckpoint})` : ''}; ${r.unsealed} lines not yet sealed by a checkpoint.</p>`;
   const recoveries = r.recoveries.length > 0 ? `<p>Unclean shutdowns recorded at lines ${esc(r.recoveries.join(', '))}.</p>` : '';
   return `<section id="chain"><h2>Chain status</h2>${status}${recoveries}<p class="muted">${esc(sigs)}; head ${esc(r.head.slice(0, 16))}…; ${esc(when)}. Full check: toolgate logs verify --live</p></section>`;
 }
@@ -131,7 +131,7 @@ function decisionsSection(v: ConsoleView): string {
 function decisionRow(d: DecisionLine): string {
   const outcome = d.outcome !== null ? `${d.outcome}${d.latency_ms !== null ? ` (${Math.round(d.latency_ms)} ms)` : ''}` : d.receipt === null ? '-' : 'pending';
   const approval = d.approval ? `<br><span class="muted">approval ${esc(d.approval)}</span>` : '';
-  return `<tr><td>${esc(shortTime(d.time))}</td><td class="${d.decision}">${esc(d.decision)}</td><td>${esc(d.principal)}</td><td>${esc(d.server === '' ? d.tool : `${d.server}/${d.tool}`)}</td><td class="args">${esc(previewArgs(d.args, 120))}</td><td>${esc(outcome)}</td><td>${esc(d.rules.join(', ') || '-')}${approval}</td><td class="reason">${esc(d.reasons.join('; '))}</td></tr>`;
+  return `<tr><td class="time">${esc(shortTime(d.time))}</td><td class="${d.decision}">${esc(d.decision)}</td><td>${esc(d.principal)}</td><td>${esc(d.server === '' ? d.tool : `${d.server}/${d.tool}`)}</td><td class="args">${esc(previewArgs(d.args, 120))}</td><td>${esc(outcome)}</td><td>${esc(d.rules.join(', ') || '-')}${approval}</td><td class="reason">${esc(d.reasons.join('; '))}</td></tr>`;
 }
 
 function withQuery(fields: FilterFields, extra: Record<string, string>): string {

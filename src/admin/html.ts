@@ -17,7 +17,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 };
 
@@ -32,7 +32,8 @@ h2{font-size:15px;margin:0 0 8px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}
 th{font-weight:600;color:#57606a;font-size:12px;text-transform:uppercase}
-td.args,td.reason{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all;max-width:420px}
+td.args,td.reason{font-family:ui-monospace,monospace;font-size:12px;overflow-wrap:anywhere;max-width:420px}
+td.time{white-space:nowrap}
 .allow{color:#1a7f37}.deny{color:#cf222e}.challenge{color:#9a6700}
 .ok{color:#1a7f37}.bad{color:#cf222e;font-weight:600}.muted{color:#57606a}
 .note{padding:8px 12px;border-radius:4px;margin:8px 0;background:#ddf4ff}
@@ -50,7 +51,7 @@ export function page(title: string, body: string, opts: { header?: string; refre
   const refresh = opts.refreshSeconds ? `<meta http-equiv="refresh" content="${opts.refreshSeconds}">` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">${refresh}
+<meta name="referrer" content="same-origin">${refresh}
 <title>${esc(title)}</title><style>${STYLE}</style></head>
 <body><header><h1>${esc(title)}</h1>${opts.header ?? ''}</header><main>
 ${body}

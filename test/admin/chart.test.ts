@@ -18,6 +18,7 @@ describe('bucketize', () => {
 
   test('a longer window gets wider bars; `from` starts the chart earlier', () => {
     expect(bucketize([at(3 * 60, 'allow')], NOW).width).toBe(5 * 60_000);
+    expect(bucketize([at(0, 'allow')], NOW).buckets).toHaveLength(30);
     expect(bucketize([at(0, 'allow')], NOW, NOW - 7 * 24 * 3_600_000).width).toBe(3 * 3_600_000);
   });
 
@@ -31,7 +32,7 @@ describe('decisionsChart', () => {
   test('draws one titled group per bar and a legend; nothing to draw is a note', () => {
     const svg = decisionsChart([at(0, 'allow'), at(2, 'deny')], NOW);
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    expect((svg.match(/<g>/g) ?? []).length).toBe(3);
+    expect((svg.match(/<g>/g) ?? []).length).toBe(30);
     expect(svg).toContain('<title>01-01 12:00: 1 allow, 0 challenge, 0 deny</title>');
     expect(decisionsChart([], NOW)).toContain('No decisions');
   });
