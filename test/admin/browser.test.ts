@@ -66,7 +66,8 @@ test('log in through the form, see the decisions, approve a pending call with a 
   expect(await row.innerText()).toContain('recorder/refund');
   const cookies = await browser.cookies(h.admin.url);
   expect(cookies.find((k) => k.name === 'toolgate_admin')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-  expect(await page.evaluate(() => document.cookie)).toBe('');
+  // HttpOnly: the page's own script could not read it.
+  expect(await page.evaluate('document.cookie')).toBe('');
 
   await page.screenshot({ path: join(shots, 'console-before-approve.png'), fullPage: true });
   await row.getByRole('button', { name: 'Approve once' }).click();
