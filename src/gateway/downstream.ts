@@ -18,7 +18,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { ToolgateError } from '../errors.js';
 import { RelayedError } from '../upstream/forward.js';
-import type { DownstreamPort, Routing } from '../upstream/pool.js';
+import type { DownstreamPort, Routing } from '../upstream/port.js';
 import type { Session } from './gateway.js';
 import { toWireError } from './to-wire.js';
 

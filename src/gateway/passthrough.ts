@@ -26,7 +26,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { ToolgateError } from '../errors.js';
 import { explicitUri, type UriRoute } from '../upstream/listings.js';
-import type { ForwardOptions, UpstreamPool } from '../upstream/pool.js';
+import type { UpstreamPool } from '../upstream/pool.js';
+import type { ForwardOptions } from '../upstream/port.js';
 import type { Gateway, Session } from './gateway.js';
 import { stateOf } from './downstream.js';
 import { pageOf } from './pages.js';

@@ -16,15 +16,8 @@ import {
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
-  type ClientCapabilities,
-  type ElicitationCompleteNotification,
   type LoggingLevel,
-  type LoggingMessageNotification,
-  type Progress,
-  type Prompt,
   type RequestId,
-  type Resource,
-  type ResourceTemplate,
   type Result,
   type ServerCapabilities,
   type Tool,
@@ -34,7 +27,10 @@ import { isToolgateError, oneLine } from '../errors.js';
 import { buildCatalog, listAllTools, type Catalog } from './catalog.js';
 import { connectUpstream, type UpstreamConnection } from './connect.js';
 import { classifyFailure, isParseFailure, unavailable } from './forward.js';
-import { EMPTY_LISTING, buildListings, type Listings, type UpstreamListing } from './listings.js';
+import { UPSTREAM_CAPABILITIES, loggerNamed, mostVerbose, unionCapabilities } from './capabilities.js';
+import { buildListings, type Listings, type UpstreamListing } from './listings.js';
+import type { DownstreamPort, ForwardOptions, Holder, Routing } from './port.js';
+import { readListing, samePrompts, sameResources } from './read-listing.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './reconnect.js';
 
 /** Something the pool wants a person to know; the caller decides where it goes. */
@@ -44,48 +40,6 @@ export type PoolEvent =
   | { kind: 'closed'; upstream: string }
   | { kind: 'rejected-tool'; upstream: string; tool: string; message: string }
   | { kind: 'catalog-changed' };
-
-/** A downstream session a request is forwarded for, and its request id there. */
-export interface Holder {
-  readonly id: string;
-  readonly requestId?: RequestId;
-}
-
-/**
- * Who a request from an upstream (sampling, elicitation, roots) is for. Upstream connections are
- * shared, so the pool goes by traffic: the one session with requests in flight to that upstream
- * (`one`, with the newest such request as `relatedRequestId`); with none in flight, the session
- * that last sent that upstream anything (`one`, no related request); `several` when more than one
- * session has requests in flight (the pool cannot tell which); `none` when no session ever did.
- */
-export type Routing =
-  | { readonly kind: 'one'; readonly id: string; readonly relatedRequestId?: RequestId }
-  | { readonly kind: 'several'; readonly ids: readonly string[] }
-  | { readonly kind: 'none' };
-
-/** Where what upstreams send toward clients goes; the gateway implements it over its sessions. */
-export interface DownstreamPort {
-  /** A request from `upstream` for a client; resolves with the client's result or rejects with the error to send back. */
-  request(upstream: string, to: Routing, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Result>;
-  /** A `notifications/message` from `upstream`, for every client; with several upstreams `logger` names the upstream. */
-  log(upstream: string, params: LoggingMessageNotification['params']): void;
-  /** `uri` (the upstream's own) changed; `holders` are the sessions subscribed to it. */
-  resourceUpdated(upstream: string, uri: string, holders: readonly string[]): void;
-  /** The resources or prompts clients see changed. */
-  listChanged(kind: 'resources' | 'prompts'): void;
-  /** A URL elicitation of `upstream` completed; `to` is routed as requests are. */
-  elicitationComplete(upstream: string, to: Routing, params: ElicitationCompleteNotification['params']): void;
-}
-
-/** Options for forwarding one request. */
-export interface ForwardOptions {
-  /** The client's cancellation: aborting sends `notifications/cancelled` upstream. */
-  readonly signal?: AbortSignal;
-  /** Asks the upstream for progress (with a token of the pool's own) and receives it. */
-  readonly onprogress?: (progress: Progress) => void;
-  /** The session the request is forwarded for, so the upstream's requests back can reach it. */
-  readonly holder?: Holder;
-}
 
 /** All upstreams the gateway fronts. */
 export interface UpstreamPool {
@@ -134,19 +88,6 @@ export interface PoolOptions {
    */
   readonly stableMs?: number;
 }
-
-/**
- * What toolgate declares to every upstream. Upstreams connect before any client does, so the
- * client-side capabilities are always declared; a request for a client that did not declare
- * the capability is answered with an error by the gateway.
- */
-export const UPSTREAM_CAPABILITIES: ClientCapabilities = {
-  sampling: {},
-  elicitation: { form: {}, url: {} },
-  roots: { listChanged: true },
-};
-
-const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 interface Slot {
   readonly upstream: LoadedUpstream;
@@ -579,91 +520,6 @@ export async function openPool(
       await Promise.allSettled(all.map((c) => c.close()));
     },
   };
-}
-
-/** What the upstreams offer together: tools always; resources, prompts, completions and logging when any upstream has them. */
-export function unionCapabilities(all: ReadonlyArray<ServerCapabilities | undefined>): ServerCapabilities {
-  const caps: ServerCapabilities = { tools: { listChanged: true } };
-  for (const c of all) {
-    if (!c) continue;
-    if (c.resources) caps.resources = { ...caps.resources, listChanged: true, ...(c.resources.subscribe || caps.resources?.subscribe ? { subscribe: true } : {}) };
-    if (c.prompts) caps.prompts = { listChanged: true };
-    if (c.completions) caps.completions = {};
-    if (c.logging) caps.logging = {};
-  }
-  return caps;
-}
-
-/** The most verbose of the levels sessions asked for, or undefined when none did. */
-export function mostVerbose(levels: ReadonlyMap<string, LoggingLevel>): LoggingLevel | undefined {
-  let best: number | undefined;
-  for (const level of levels.values()) {
-    const at = LEVELS.indexOf(level);
-    if (at !== -1 && (best === undefined || at < best)) best = at;
-  }
-  return best === undefined ? undefined : LEVELS[best];
-}
-
-// Every page of resources, templates and prompts the upstream offers; a list it cannot give is empty.
-async function readListing(
-  client: Client,
-  capabilities: ServerCapabilities,
-  timeout: number,
-  report: (what: string, e: unknown) => void,
-): Promise<UpstreamListing> {
-  const pages = async <T>(what: string, fetch: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>): Promise<T[]> => {
-    const all: T[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    try {
-      do {
-        const page = await fetch(cursor);
-        all.push(...page.items);
-        cursor = page.nextCursor;
-        // A server that hands out the same cursor twice would loop forever.
-        if (cursor !== undefined && seen.has(cursor)) break;
-        if (cursor !== undefined) seen.add(cursor);
-      } while (cursor !== undefined);
-    } catch (e) {
-      report(what, e);
-      return [];
-    }
-    return all;
-  };
-  const params = (cursor: string | undefined) => (cursor === undefined ? {} : { cursor });
-  const resources: Resource[] = capabilities.resources
-    ? await pages('resources', async (c) => {
-        const r = await client.listResources(params(c), { timeout });
-        return { items: r.resources, nextCursor: r.nextCursor };
-      })
-    : [];
-  const templates: ResourceTemplate[] = capabilities.resources
-    ? await pages('resource templates', async (c) => {
-        const r = await client.listResourceTemplates(params(c), { timeout });
-        return { items: r.resourceTemplates, nextCursor: r.nextCursor };
-      })
-    : [];
-  const prompts: Prompt[] = capabilities.prompts
-    ? await pages('prompts', async (c) => {
-        const r = await client.listPrompts(params(c), { timeout });
-        return { items: r.prompts, nextCursor: r.nextCursor };
-      })
-    : [];
-  if (resources.length + templates.length + prompts.length === 0) return EMPTY_LISTING;
-  return { resources, templates, prompts };
-}
-
-/** With several upstreams, a log message's `logger` says whose it is: `<upstream>` or `<upstream>/<logger>`. */
-export function loggerNamed(upstream: string, params: LoggingMessageNotification['params']): LoggingMessageNotification['params'] {
-  return { ...params, logger: params.logger ? `${upstream}/${params.logger}` : upstream };
-}
-
-function sameResources(a: UpstreamListing | undefined, b: UpstreamListing | undefined): boolean {
-  return JSON.stringify([a?.resources ?? [], a?.templates ?? []]) === JSON.stringify([b?.resources ?? [], b?.templates ?? []]);
-}
-
-function samePrompts(a: UpstreamListing | undefined, b: UpstreamListing | undefined): boolean {
-  return JSON.stringify(a?.prompts ?? []) === JSON.stringify(b?.prompts ?? []);
 }
 
 function formatDelay(ms: number): string {

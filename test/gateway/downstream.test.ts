@@ -1,7 +1,7 @@
 // Requests from upstreams reach a client only for what it declared.
 import { describe, expect, test } from 'vitest';
 import { missingCapability } from '../../src/gateway/downstream.js';
-import { mostVerbose, unionCapabilities } from '../../src/upstream/pool.js';
+import { mostVerbose, unionCapabilities } from '../../src/upstream/capabilities.js';
 
 describe('missingCapability', () => {
   test.each([

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { CallToolResultSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LoadedUpstream } from '../../src/config/load.js';
-import { openPool, type DownstreamPort, type PoolEvent, type Routing, type UpstreamPool } from '../../src/upstream/pool.js';
+import { openPool, type PoolEvent, type UpstreamPool } from '../../src/upstream/pool.js';
+import type { DownstreamPort, Routing } from '../../src/upstream/port.js';
 import { eventually } from '../helpers/clients.js';
 import { ROOT, SERVERS } from '../helpers/workspace.js';
 
@@ -28,7 +29,7 @@ const port: DownstreamPort = {
   elicitationComplete: () => undefined,
 };
 
-const stdio = (name: string, script: string, args: string[] = []): LoadedUpstream => ({
+const stdio = (name: string, script: string, args: string[] = []): Extract<LoadedUpstream, { transport: 'stdio' }> => ({
   name,
   transport: 'stdio',
   command: process.execPath,
