@@ -78,10 +78,12 @@ export async function runReport(opts: ReportOptions, io: CliIO, now: () => numbe
   await writeReport(opts.out, html);
   const d = collected.data;
   io.out(
-    `wrote ${opts.out}: ${d.total.toLocaleString('en')} decisions (${d.decisions.allow} allow, ${d.decisions.challenge} challenge, ${d.decisions.deny} deny) from ${utc(d.period.start)} to ${utc(d.period.end)} UTC; ${chainLine(chain)}`,
+    `wrote ${opts.out}: ${n(d.total)} decisions (${n(d.decisions.allow)} allow, ${n(d.decisions.challenge)} challenge, ${n(d.decisions.deny)} deny) from ${utc(d.period.start)} to ${utc(d.period.end)} UTC; ${chainLine(chain)}`,
   );
   if (chain.level === 'bad') throw new ExitWith(1);
 }
+
+const n = (value: number): string => value.toLocaleString('en');
 
 function chainLine(chain: ChainStatus): string {
   if (chain.level === 'bad') return `chain BROKEN at ${chain.headline.replace(/^broken at /, '')}: see the report`;

@@ -83,7 +83,7 @@ export interface ApprovalSummary {
 /** Forwarded calls by outcome; `none` is a forwarded call with no outcome line (still running, or the gateway stopped). */
 export type OutcomeCounts = Record<Outcome | 'none', number>;
 
-/** Latency of forwarded calls with an outcome, in milliseconds (each within 0.5%). */
+/** Latency of forwarded calls with an outcome (call received to upstream answer), in milliseconds, each within 0.5%. */
 export interface LatencySummary {
   readonly count: number;
   readonly p50: number;

@@ -51,10 +51,14 @@ export function timeChart(overTime: readonly DecisionCounts[], period: Period): 
     }
     parts.push(`<g><title>${esc(title)}</title>${rects.join('')}</g>`);
   });
+  // At most 12 labels: days as MM-DD; hours as HH:00, with the date whenever it changes.
   const every = Math.max(1, Math.ceil(overTime.length / 12));
+  let lastDate = '';
   for (let i = 0; i < overTime.length; i += every) {
-    const start = period.firstBucket + i * period.bucketMs;
-    const label = period.unit === 'day' ? utc(start).slice(5, 10) : i === 0 || utc(start).slice(11) === '00:00' ? utc(start).slice(5) : utc(start).slice(11);
+    const at = utc(period.firstBucket + i * period.bucketMs);
+    const date = at.slice(5, 10);
+    const label = period.unit === 'day' || date === lastDate ? (period.unit === 'day' ? date : at.slice(11)) : at.slice(5);
+    lastDate = date;
     parts.push(`<text x="${fix(LEFT + i * slot + slot / 2)}" y="${H - BOTTOM + 16}" text-anchor="middle">${esc(label)}</text>`);
   }
   parts.push(`<line x1="${LEFT}" x2="${W - RIGHT}" y1="${TOP + plotH}" y2="${TOP + plotH}" stroke="#888"/>`);

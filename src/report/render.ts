@@ -85,7 +85,7 @@ function cards(data: ReportData): string {
     card('challenged', count(data.decisions.challenge), 'challenge'),
     card('denied', count(data.decisions.deny), 'deny'),
     card('forwarded', count(data.forwarded)),
-    card('latency p50 / p90 / p99', l ? `${latency(l.p50)} / ${latency(l.p90)} / ${latency(l.p99)}` : '–'),
+    card(l ? `latency p50 (p90 ${latency(l.p90)}, p99 ${latency(l.p99)})` : 'latency p50', l ? latency(l.p50) : '–'),
     '</section>',
   ].join('\n');
 }
@@ -138,7 +138,7 @@ function countsTable(head: string, rows: ReadonlyArray<CountedRow & { name: stri
   const rest = rows.slice(TABLE_ROWS);
   const line = (name: string, c: DecisionCounts, total: number): string =>
     `<tr><td>${name}</td><td class="num">${count(total)}</td><td class="num">${count(c.allow)}</td><td class="num">${count(c.challenge)}</td><td class="num">${count(c.deny)}</td></tr>`;
-  const out = [`<table><thead><tr><th>${head}</th><th>decisions</th><th>allow</th><th>challenge</th><th>deny</th></tr></thead><tbody>`];
+  const out = [`<table><thead><tr><th>${head}</th><th class="num">decisions</th><th class="num">allow</th><th class="num">challenge</th><th class="num">deny</th></tr></thead><tbody>`];
   for (const r of shown) out.push(line(r.name, r.counts, r.total));
   const other = sumRows([...rest, ...(ranked.other ? [ranked.other] : [])]);
   if (other.total > 0) {
@@ -153,7 +153,7 @@ function denialsSection(data: ReportData): string {
   const { groups, other, recent } = data.denials;
   if (data.decisions.deny === 0) return '<section><h2>Denials</h2><p class="empty">No denials in this period.</p></section>';
   const out = ['<section><h2>Denials</h2>', '<h3>Top reasons</h3>'];
-  out.push('<table><thead><tr><th>denials</th><th>rules</th><th>reason</th><th>latest</th></tr></thead><tbody>');
+  out.push('<table><thead><tr><th class="num">denials</th><th>rules</th><th>reason</th><th>latest</th></tr></thead><tbody>');
   for (const g of groups.slice(0, DENIAL_GROUPS)) {
     out.push(
       `<tr><td class="num">${count(g.count)}</td><td>${rules(g.rules)}</td><td>${g.byPerson ? `<i>${esc(g.reason)}</i>` : esc(g.reason)}</td><td class="time">${esc(shortTime(g.last))}</td></tr>`,
@@ -193,7 +193,7 @@ function eventsTable(events: ReadonlyArray<DecisionEvent & { status?: string }>,
       ? `<td><code>${esc(e.approval ?? '')}</code></td><td>${esc(STATUS[e.status ?? ''] ?? e.status ?? '')}</td>`
       : `<td>${rules(e.rules)}</td><td>${esc(clip(e.reasons.join('; '), 200))}</td>`;
     out.push(
-      `<tr><td class="time">${esc(shortTime(e.time))}</td><td>${esc(e.principal)}</td><td><code>${esc(e.server)}/${esc(e.tool)}</code></td>${middle}<td><code>${esc(e.args)}</code></td><td class="num">${e.line}</td></tr>`,
+      `<tr><td class="time">${esc(shortTime(e.time))}</td><td>${esc(e.principal)}</td><td><code>${esc(e.server)}/${esc(e.tool)}</code></td>${middle}<td class="args"><code>${esc(e.args)}</code></td><td class="num">${e.line}</td></tr>`,
     );
   }
   out.push('</tbody></table>');
@@ -209,18 +209,18 @@ function outcomesSection(data: ReportData): string {
   const row = (label: string, n: number): string => `<tr><td>${label}</td><td class="num">${count(n)}</td></tr>`;
   return [
     '<section><h2>Forwarded calls</h2>',
-    '<div class="pair"><table><thead><tr><th>outcome</th><th>calls</th></tr></thead><tbody>',
+    '<div class="pair"><table><thead><tr><th>outcome</th><th class="num">calls</th></tr></thead><tbody>',
     row('ok', o.ok),
     row('tool error (the tool returned <code>isError</code>)', o['tool-error']),
-    row('error (the upstream answered with an error)', o.error),
+    row('error (the upstream answered with an error, or the call failed on the way)', o.error),
     row('upstream unavailable', o['upstream-unavailable']),
     o.none > 0 ? row('no outcome logged (still running, or the gateway stopped)', o.none) : '',
     '</tbody></table>',
     l
-      ? `<table><thead><tr><th>latency</th><th>ms</th></tr></thead><tbody>${row('calls timed', l.count)}<tr><td>p50</td><td class="num">${latency(l.p50)}</td></tr><tr><td>p90</td><td class="num">${latency(l.p90)}</td></tr><tr><td>p99</td><td class="num">${latency(l.p99)}</td></tr><tr><td>max</td><td class="num">${latency(l.max)}</td></tr></tbody></table>`
+      ? `<table><thead><tr><th>latency</th><th class="num"></th></tr></thead><tbody>${row('calls timed', l.count)}<tr><td>p50</td><td class="num">${latency(l.p50)}</td></tr><tr><td>p90</td><td class="num">${latency(l.p90)}</td></tr><tr><td>p99</td><td class="num">${latency(l.p99)}</td></tr><tr><td>max</td><td class="num">${latency(l.max)}</td></tr></tbody></table>`
       : '',
     '</div>',
-    '<p class="note">Latency: from the decision to the upstream\'s answer; percentiles within 0.5%.</p></section>',
+    '<p class="note">Latency: from the call reaching the gateway to the upstream\'s answer (a person\'s time to approve included); percentiles within 0.5%.</p></section>',
   ].join('\n');
 }
 
@@ -256,7 +256,8 @@ h1{margin:0 0 8px;font-size:24px}h2{font-size:18px;margin:0 0 10px}h3{font-size:
 section{background:#fff;border:1px solid #e3e3e3;border-radius:8px;padding:16px 20px;margin:16px 0}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0;color:#444}
 dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}
-code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:break-word}
+dl.meta code,td.args code{overflow-wrap:anywhere}
 .chain.ok{border-left:6px solid #2e7d32}.chain.warn{border-left:6px solid #e0a000;background:#fffaf0}.chain.bad{border-left:6px solid #c62828;background:#fff5f5}
 .chain p{margin:4px 0}.chain.bad h2{color:#c62828}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:12px;background:none;border:0;padding:0}
