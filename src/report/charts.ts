@@ -1,5 +1,5 @@
 /** Inline SVG charts for the report, as strings: decisions over time (stacked bars) and decisions by tool (bars). */
-import type { DecisionCounts, ToolRow } from './aggregate.js';
+import type { DecisionCounts, ToolRow } from './types.js';
 import { clip, count, esc, utc } from './html.js';
 import type { Period } from './period.js';
 

@@ -3,7 +3,8 @@ import type { JSONWebKeySet } from 'jose';
 import { readLines } from '../log/read.js';
 import { OutcomeJoiner } from '../log/review.js';
 import { verifyLog, type VerifyResult } from '../log/verify.js';
-import { ReportAggregator, type ReportData } from './aggregate.js';
+import { ReportAggregator } from './aggregate.js';
+import type { ReportData } from './types.js';
 import { reportPeriod } from './period.js';
 
 /** Which pass is running, and how far it is. */

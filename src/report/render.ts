@@ -1,5 +1,5 @@
 /** The report as one self-contained HTML page: inline CSS and SVG, no scripts, nothing fetched, every logged string escaped. */
-import type { CountedRow, DecisionCounts, DecisionEvent, Ranked, ReportData } from './aggregate.js';
+import type { CountedRow, DecisionCounts, DecisionEvent, Ranked, ReportData } from './types.js';
 import type { ChainStatus } from './chain.js';
 import { COLOURS, timeChart, toolChart } from './charts.js';
 import { clip, count, esc, latency, utc } from './html.js';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { DecisionLine } from '../../src/log/lines.js';
-import { ReportAggregator, type ReportData } from '../../src/report/aggregate.js';
+import { ReportAggregator } from '../../src/report/aggregate.js';
+import type { ReportData } from '../../src/report/types.js';
 import { reportPeriod } from '../../src/report/period.js';
 import { entry, linesOf, makeSigner, tempDir } from '../log/helpers.js';
 import { DAY_END, DAY_START, itemsOf, writeSampleLog } from './helpers.js';
