@@ -23,7 +23,7 @@ const ARGS = [
 let h: Harness;
 let profile: string;
 let browser: BrowserContext;
-/** Where the screenshot goes; printed so a person can look at it. */
+/** Where the screenshots go; kept (and named on stdout) only with TOOLGATE_KEEP_SCREENSHOTS=1, for a person to look at. */
 let shots: string;
 
 beforeAll(async () => {
@@ -36,6 +36,7 @@ afterAll(async () => {
   await browser?.close();
   await h?.close();
   if (profile) await rm(profile, { recursive: true, force: true });
+  if (shots && process.env.TOOLGATE_KEEP_SCREENSHOTS !== '1') await rm(shots, { recursive: true, force: true });
 });
 
 test('log in through the form, see the decisions, approve a pending call with a click', async () => {
@@ -80,5 +81,5 @@ test('log in through the form, see the decisions, approve a pending call with a 
   expect(retried.isError).toBeFalsy();
   expect((await h.ws.received()).filter((r) => r.tool === 'refund' && r.args.amount_usd === 420)).toHaveLength(1);
   await page.screenshot({ path: join(shots, 'console-after-approve.png'), fullPage: true });
-  console.log(`screenshots in ${shots}`);
+  if (process.env.TOOLGATE_KEEP_SCREENSHOTS === '1') console.log(`screenshots in ${shots}`);
 });
