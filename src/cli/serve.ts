@@ -25,6 +25,8 @@ export function register(program: Command): void {
       const { running, adminUrl } = metrics ? await withAdmin(started, metrics) : { running: started, adminUrl: undefined };
       if (config.gateway.listen.transport === 'stdio') await serveStdio(running, adminUrl);
       else await serveHttp(running, adminUrl);
+      // Everything is closed (final checkpoint written); an open stdin must not keep the process alive.
+      process.exit(process.exitCode ?? 0);
     });
 }
 

@@ -2,6 +2,7 @@
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ToolgateError, oneLine } from '../errors.js';
 import type { Decision } from '../policy/types.js';
+import { RelayedError } from '../upstream/forward.js';
 
 /** Where clients find the decision on a refused call's result. */
 export const DECISION_META = 'toolgate/decision';
@@ -14,9 +15,11 @@ export const RECEIPT_META = 'toolgate/receipt';
  * -32603 without internals (paths, stacks) leaking.
  */
 export function toWireError(e: unknown): McpError {
-  if (e instanceof ToolgateError) return new McpError(e.rpcCode, e.message, { code: e.code });
-  if (e instanceof McpError) return e;
-  return new McpError(-32603, 'internal error in toolgate', { code: 'TG_INTERNAL' });
+  // RelayedError keeps the message as written: McpError would prefix "MCP error N:", and the
+  // client's SDK prefixes it again.
+  if (e instanceof ToolgateError) return new RelayedError(e.rpcCode, e.message, { code: e.code });
+  if (e instanceof McpError) return RelayedError.of(e);
+  return new RelayedError(-32603, 'internal error in toolgate', { code: 'TG_INTERNAL' });
 }
 
 /**
