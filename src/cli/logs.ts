@@ -3,14 +3,15 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { JSONWebKeySet } from 'jose';
 import { loadConfig, DEFAULT_CONFIG } from '../config/load.js';
-import { parseDuration } from '../duration.js';
 import { ToolgateError } from '../errors.js';
-import { followLines, readLines, type LineHandler } from '../log/read.js';
+import { followLines, readLines } from '../log/read.js';
 import { OutcomeJoiner, type ReviewFilter, type ReviewItem } from '../log/review.js';
 import { TABLE_HEADER, formatJson, formatRow } from '../log/table.js';
 import { verifyLog, type VerifyResult } from '../log/verify.js';
 import { jwksPathFor, readAllPublicKeys, readJwksFile } from '../receipts/jwks.js';
+import { terminalProgress } from './progress.js';
 import { processIO, type CliIO } from './run.js';
+import { parseSince } from './since.js';
 
 /** `toolgate logs` options as commander hands them over. */
 export interface LogsOptions {
@@ -90,23 +91,11 @@ export async function runLogs(opts: LogsOptions, io: CliIO, signal: AbortSignal,
     io.out(formatRow(item));
   };
   const joiner = new OutcomeJoiner(filter, print);
-  let line = 0;
-  const onLine: LineHandler = (buf, start, end) => {
-    line++;
-    let value: unknown;
-    try {
-      value = JSON.parse(buf.toString('utf8', start, end));
-    } catch {
-      joiner.unreadable++;
-      return;
-    }
-    joiner.push(value, line);
-  };
-  const read = await readLines(config.log.path, onLine);
+  const read = await readLines(config.log.path, joiner.onLine);
   joiner.flush();
   if (opts.follow) {
     joiner.live = true;
-    await followLines(config.log.path, onLine, { signal, from: read.end });
+    await followLines(config.log.path, joiner.onLine, { signal, from: read.end });
   }
   if (!asJson && !printedHeader) io.err('no decisions match');
   if (joiner.unreadable > 0) io.err(`toolgate: ${joiner.unreadable} lines of the log could not be read; run toolgate logs verify`);
@@ -127,13 +116,14 @@ export async function runVerify(opts: VerifyLogsOptions, io: CliIO): Promise<voi
       : config.receipts.key
         ? await readDefaultJwks(config.receipts.key)
         : undefined;
-  const progress = io.isTTY && process.stderr.isTTY ? progressLine(basename(config.log.path)) : undefined;
+  const progress = terminalProgress(io.isTTY);
+  const label = `verifying ${basename(config.log.path)}`;
   let result: VerifyResult;
   try {
     result = await verifyLog(config.log.path, {
       ...(jwks ? { jwks } : {}),
       ...(opts.live ? { allowUnsealed: true } : {}),
-      ...(progress ? { onProgress: progress.update } : {}),
+      ...(progress ? { onProgress: (p: { bytes: number; total: number; lines: number }) => progress.update({ ...p, label }) } : {}),
     });
   } finally {
     progress?.done();
@@ -192,32 +182,7 @@ function filterFrom(opts: LogsOptions, now: number): ReviewFilter {
   }
   if (opts.tool !== undefined) filter.tool = opts.tool;
   if (opts.principal !== undefined) filter.principal = opts.principal;
-  if (opts.since !== undefined) {
-    const ms = parseDuration(opts.since);
-    const date = ms === undefined ? Date.parse(opts.since) : now - ms;
-    if (!Number.isFinite(date)) {
-      throw new ToolgateError('TG_USAGE', `--since expects a duration such as 30m, 1h or 7d, or an ISO date, not ${JSON.stringify(opts.since)}`);
-    }
-    filter.since = date;
-  }
+  if (opts.since !== undefined) filter.since = parseSince(opts.since, now);
   return filter;
 }
 
-// "verifying decisions.jsonl: 42% (420,000 lines)" on stderr, redrawn at most 10 times a second.
-function progressLine(name: string): { update: (p: { bytes: number; total: number; lines: number }) => void; done: () => void } {
-  let last = 0;
-  let drawn = false;
-  return {
-    update: ({ bytes, total, lines }) => {
-      const t = Date.now();
-      if (t - last < 100) return;
-      last = t;
-      drawn = true;
-      const pct = total > 0 ? Math.floor((bytes / total) * 100) : 100;
-      process.stderr.write(`\rverifying ${name}: ${pct}% (${lines.toLocaleString('en')} lines)\u001b[K`);
-    },
-    done: () => {
-      if (drawn) process.stderr.write('\r\u001b[K');
-    },
-  };
-}

@@ -2,15 +2,15 @@
 import type { Command } from 'commander';
 import type { JSONWebKeySet } from 'jose';
 import { loadConfig, DEFAULT_CONFIG } from '../config/load.js';
-import { parseDuration } from '../duration.js';
 import { ToolgateError } from '../errors.js';
 import { errnoOf } from '../log/lock.js';
 import { jwksPathFor, readAllPublicKeys, readJwksFile } from '../receipts/jwks.js';
 import { writeFileAtomic } from '../receipts/files.js';
 import { chainStatus, type ChainStatus } from '../report/chain.js';
-import { collectReport, type Collected } from '../report/collect.js';
+import { collectReport, type Collected, type CollectProgress } from '../report/collect.js';
 import { utc } from '../report/html.js';
-import { progressLine } from '../report/progress.js';
+import { terminalProgress } from './progress.js';
+import { parseSince } from './since.js';
 import { renderReport } from '../report/render.js';
 import { ExitWith, processIO, type CliIO } from './run.js';
 
@@ -50,10 +50,10 @@ export function register(program: Command, io: CliIO = processIO): void {
  */
 export async function runReport(opts: ReportOptions, io: CliIO, now: () => number = Date.now): Promise<void> {
   const generatedAt = now();
-  const since = sinceOf(opts.since, generatedAt);
+  const since = parseSince(opts.since, generatedAt);
   const config = await loadConfig(opts.config);
   const keys = await keysFor(opts.jwks, config.receipts.key);
-  const progress = io.isTTY && process.stderr.isTTY ? progressLine((t) => process.stderr.write(t)) : undefined;
+  const progress = terminalProgress(io.isTTY);
   let collected: Collected;
   try {
     collected = await collectReport({
@@ -61,7 +61,7 @@ export async function runReport(opts: ReportOptions, io: CliIO, now: () => numbe
       since,
       now: generatedAt,
       ...(keys.jwks ? { jwks: keys.jwks } : {}),
-      ...(progress ? { onProgress: progress.update } : {}),
+      ...(progress ? { onProgress: (p: CollectProgress) => progress.update({ ...p, label: `report: ${STAGES[p.stage]}` }) } : {}),
     });
   } finally {
     progress?.done();
@@ -85,20 +85,13 @@ export async function runReport(opts: ReportOptions, io: CliIO, now: () => numbe
 
 const n = (value: number): string => value.toLocaleString('en');
 
+const STAGES: Record<CollectProgress['stage'], string> = { verify: 'checking the chain', count: 'counting decisions' };
+
 function chainLine(chain: ChainStatus): string {
   if (chain.level === 'bad') return `chain BROKEN at ${chain.headline.replace(/^broken at /, '')}: see the report`;
   return `chain ${chain.headline}, checkpoint signatures ${chain.signaturesChecked ? 'checked' : 'NOT checked'}`;
 }
 
-function sinceOf(text: string, now: number): number {
-  const ms = parseDuration(text);
-  const at = ms === undefined ? Date.parse(text) : now - ms;
-  if (!Number.isFinite(at)) {
-    throw new ToolgateError('TG_USAGE', `--since expects a duration such as 30m, 1h or 7d, or an ISO date, not ${JSON.stringify(text)}`);
-  }
-  if (at >= now) throw new ToolgateError('TG_USAGE', `--since must reach into the past, not ${JSON.stringify(text)}`);
-  return at;
-}
 
 // Like `logs verify`: --jwks, else jwks.json beside receipts.key plus the archive of rotated-out keys.
 // A missing default JWKS does not stop a report: it says the signatures were not checked.

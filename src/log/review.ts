@@ -1,4 +1,5 @@
 /** Reviewing the log: filters on decisions, and each decision joined with its outcome line, in log order. */
+import type { LineHandler } from './read.js';
 import { decisionLineSchema, outcomeLineSchema, recoveryLineSchema, type DecisionLine, type OutcomeLine, type RecoveryLine } from './lines.js';
 
 /** Which decisions to show; every field set must match. */
@@ -61,6 +62,21 @@ export class OutcomeJoiner {
   private readonly unfiltered: boolean;
   /** Lines that are not valid log lines of a known type. */
   unreadable = 0;
+  /** Lines handed to `onLine` so far. */
+  lines = 0;
+
+  /** A `readLines` / `followLines` handler: parses each line and pushes it; lines that are not JSON count as `unreadable`. */
+  readonly onLine: LineHandler = (buf, start, end) => {
+    this.lines++;
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      this.unreadable++;
+      return;
+    }
+    this.push(value, this.lines);
+  };
   /** When set, decisions are sent at once and late outcomes as their own items. */
   live = false;
 

@@ -53,21 +53,10 @@ export async function collectReport(opts: CollectOptions): Promise<Collected> {
 
   const aggregator = new ReportAggregator(reportPeriod(opts.since, opts.now));
   const joiner = new OutcomeJoiner({ since: opts.since }, (item) => aggregator.add(item));
-  let line = 0;
   await readLines(
     opts.logPath,
-    (buf, start, end) => {
-      line++;
-      let value: unknown;
-      try {
-        value = JSON.parse(buf.toString('utf8', start, end));
-      } catch {
-        joiner.unreadable++;
-        return;
-      }
-      joiner.push(value, line);
-    },
-    progress ? { onProgress: (bytes, total) => progress({ stage: 'count', bytes, total, lines: line }) } : {},
+    joiner.onLine,
+    progress ? { onProgress: (bytes, total) => progress({ stage: 'count', bytes, total, lines: joiner.lines }) } : {},
   );
   joiner.flush();
   return { data: aggregator.result(), chain, unreadable: joiner.unreadable };
