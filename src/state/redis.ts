@@ -284,8 +284,9 @@ export async function openRedisState(url: string, options: RedisStateOptions = {
       lazyConnect: true,
       connectTimeout: REDIS_TIMEOUT_MS,
       commandTimeout: REDIS_TIMEOUT_MS,
-      // A call made while the connection is down fails at once; none is queued or resent later,
-      // so nothing a caller was told failed (a grant use, a rate hit) happens behind its back.
+      // A call made while the connection is down fails at once; none is queued or resent after a
+      // reconnect. (A script already sent when its answer times out may still have run: the call
+      // fails closed all the same, at worst having used a grant or counted a hit.)
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
