@@ -95,7 +95,7 @@ export function banner(running: RunningGateway, url: string | undefined, adminUr
   lines.push(`policy:    ${config.policy.files.join(', ')} (${policy.current.rules.length} rules, default ${policy.current.default})`);
   lines.push(`receipts:  ${signer.alg} key ${signer.kid}${running.ephemeralKey ? ' (EPHEMERAL: set receipts.key)' : ''}`);
   lines.push(`log:       ${config.log.path}`);
-  lines.push(`state:     ${config.state.redis ? 'redis' : config.state.path}`);
+  lines.push(`state:     ${config.state.redis ? `redis ${running.gateway.state.location}` : config.state.path}`);
   if (adminUrl) lines.push(`admin:     ${adminUrl} (review console; /healthz and /metrics need the admin token)`);
   if (url) {
     lines.push('');
