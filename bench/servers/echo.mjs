@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The benchmark's upstream: an SDK McpServer with `echo` (returns its text) and `blob` (returns N bytes),
 // on stdio or on stateful Streamable HTTP. Usage: echo.mjs [stdio | http [PORT]]; in HTTP mode the
-// first stdout line is the port, bound to 127.0.0.1. ECHO_JSON_RESPONSE=1 answers POSTs with one JSON
-// body instead of an SSE stream (the transport's enableJsonResponse), for experiments.
+// first stdout line is the port, bound to 127.0.0.1. For experiments: ECHO_JSON_RESPONSE=1 answers POSTs with
+// one JSON body instead of an SSE stream (the transport's enableJsonResponse); ECHO_DELAY_MS=N makes echo wait
+// N ms (a timer) before answering, as a tool that does I/O (or a proxy waiting on its upstream) would.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -12,11 +13,14 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { blobOf } from './blob.mjs';
 
+const DELAY_MS = Number(process.env.ECHO_DELAY_MS ?? 0);
+
 function build() {
   const server = new McpServer({ name: 'bench-echo', version: '1.0.0' });
-  server.registerTool('echo', { description: 'Echoes text back', inputSchema: { text: z.string() } }, (args) => ({
-    content: [{ type: 'text', text: args.text }],
-  }));
+  server.registerTool('echo', { description: 'Echoes text back', inputSchema: { text: z.string() } }, async (args) => {
+    if (DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, DELAY_MS));
+    return { content: [{ type: 'text', text: args.text }] };
+  });
   server.registerTool(
     'blob',
     { description: 'Returns a text of exactly `bytes` ASCII bytes', inputSchema: { bytes: z.number().int().min(0).max(16_777_216) } },
