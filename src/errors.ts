@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   TG_UNKNOWN_TOOL: { rpc: -32602, exit: 1 },
   TG_BAD_ARGS: { rpc: -32602, exit: 2 },
   TG_TOO_LARGE: { rpc: -32602, exit: 1 },
+  TG_TOO_MANY_CALLS: { rpc: -32603, exit: 1 },
   TG_UPSTREAM_UNAVAILABLE: { rpc: -32603, exit: 1 },
   TG_UPSTREAM_START_FAILED: { rpc: -32603, exit: 1 },
   TG_UPSTREAM_TIMEOUT: { rpc: -32603, exit: 1 },

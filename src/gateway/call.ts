@@ -22,12 +22,13 @@ const NO_COUNTS: ReadonlyMap<string, number> = new Map();
  * `_meta`), or an `isError` result for a deny or an unanswered challenge. Throws an McpError for
  * bad input (unknown tool, bad arguments) and for any failure that stops the call from being
  * forwarded (policy, signing, log, upstream). Every path writes a decision line first.
+ * `overLimit` (the session's limit) refuses the call, logged, because the session has too many under way.
  */
 export async function handleToolCall(
   gw: Gateway,
   session: Session,
   params: CallToolRequest['params'],
-  request: { signal?: AbortSignal; requestId?: RequestId; onprogress?: (progress: Progress) => void } = {},
+  request: { signal?: AbortSignal; requestId?: RequestId; onprogress?: (progress: Progress) => void; overLimit?: number } = {},
 ): Promise<CallToolResult> {
   const { signal, requestId, onprogress } = request;
   const started = performance.now();
@@ -49,6 +50,11 @@ export async function handleToolCall(
   }
   const call: ToolCall = { server: entry.server, tool: entry.tool, args };
   const where = { ...base, server: entry.server, tool: entry.tool, args, args_sha256: digest };
+  if (request.overLimit !== undefined) {
+    const reason = `too many concurrent calls in this session (limit ${request.overLimit})`;
+    await refuse(gw, where, reason);
+    throw toWireError(new ToolgateError('TG_TOO_MANY_CALLS', reason));
+  }
   const problem = entry.checkArgs(args);
   if (problem) {
     const reason = `invalid arguments for ${params.name}: ${problem}`;

@@ -5,7 +5,6 @@
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { ToolgateError } from '../errors.js';
 import { isListed } from '../policy/listing.js';
 import type { Principal } from '../policy/types.js';
 import { handleToolCall } from './call.js';
@@ -13,7 +12,6 @@ import { keyOf } from './pins.js';
 import type { Gateway, Session } from './gateway.js';
 import { stateOf } from './downstream.js';
 import { registerPassthrough, progressRelay } from './passthrough.js';
-import { toWireError } from './to-wire.js';
 
 export { SessionRegistry } from './downstream.js';
 
@@ -47,11 +45,8 @@ export function createSession(gw: Gateway, id: string, principal: Principal): Se
   });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    if (session.inflight >= gw.config.limits.max_concurrent_calls) {
-      throw toWireError(
-        new ToolgateError('TG_TOO_LARGE', `too many concurrent calls in this session (limit ${gw.config.limits.max_concurrent_calls})`),
-      );
-    }
+    const limit = gw.config.limits.max_concurrent_calls;
+    if (session.inflight >= limit) return handleToolCall(gw, session, request.params, { overLimit: limit });
     session.inflight += 1;
     try {
       const onprogress = progressRelay(extra);

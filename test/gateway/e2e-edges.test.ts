@@ -1,12 +1,13 @@
 // End to end at the edges: naming, startup failures, raw stdio input, pins, the decision log.
 import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, test } from 'vitest';
 import { BIN, connectStdio, type Connected } from '../helpers/gateway.js';
-import { SERVERS, makeWorkspace, stdioUpstream, type Workspace } from '../helpers/workspace.js';
+import { ROOT, SERVERS, makeWorkspace, stdioUpstream, type Workspace } from '../helpers/workspace.js';
 
 const run = promisify(execFile);
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -87,6 +88,26 @@ describe('startup', () => {
     expect(code).toBe(2);
     const line = (await readFile(ws.config, 'utf8')).split('\n').indexOf('bogus_key: 1') + 1;
     expect(stderr.trim()).toBe(`toolgate: ${ws.config}:${line}: bogus_key: unknown key`);
+  });
+});
+
+describe('limits', () => {
+  test('a call past max_concurrent_calls is refused with TG_TOO_MANY_CALLS, logged, and the session goes on', async () => {
+    const flaky = join(ROOT, 'test/servers/flaky.mjs');
+    const ws = await makeWorkspace({
+      upstreams: { flaky: `    transport: stdio\n    command: ${JSON.stringify(process.execPath)}\n    args: ["${flaky}"]\n    timeout: 2s\n` },
+      policy: 'version: 1\nrules:\n  - id: all\n    effect: allow\n    tools: ["*"]\n',
+      extra: 'limits:\n  max_concurrent_calls: 2\n',
+    });
+    cleanup.push(() => ws.cleanup());
+    const gw = await connect(ws);
+    const hanging = [1, 2].map(() => gw.client.callTool({ name: 'hang', arguments: {} }).catch((e: unknown) => e));
+    await new Promise((r) => setTimeout(r, 200));
+    const refused = await gw.client.callTool({ name: 'echo', arguments: { text: 'third' } }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: -32603, data: { code: 'TG_TOO_MANY_CALLS' } });
+    await Promise.all(hanging);
+    expect(((await gw.client.callTool({ name: 'echo', arguments: { text: 'after' } })) as CallToolResult).isError).toBeFalsy();
+    expect(await readFile(ws.logFile, 'utf8')).toContain('too many concurrent calls in this session (limit 2)');
   });
 });
 
