@@ -1,12 +1,8 @@
 /** HTML building blocks for the admin pages: escaping, the page shell, the security headers every page carries. */
-import { escapeInvisible } from '../approvals/preview.js';
+import { esc } from '../report/html.js';
 
-/** HTML-escapes `text` for element content and quoted attributes; control and invisible characters become `\uXXXX`. */
-export function esc(text: string | number): string {
-  return escapeInvisible(String(text)).replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
-}
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+// One escaping function for every page toolgate renders (the report's).
+export { esc };
 
 /** No scripts, no outside resources, forms post only back here, never framed. */
 export const CONTENT_SECURITY_POLICY =

@@ -8,8 +8,8 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
  * characters become entities, and control or invisible formatting characters (bidi overrides,
  * zero-width) become visible `\uXXXX`, so logged names cannot disguise themselves.
  */
-export function esc(text: string): string {
-  return escapeInvisible(text).replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
+export function esc(text: string | number): string {
+  return escapeInvisible(String(text)).replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
 }
 
 /** `1234567` → `1,234,567`. */
