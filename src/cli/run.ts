@@ -1,5 +1,6 @@
 /** Shared CLI plumbing: one stderr line per error, stable exit codes, no stack traces. */
 import { ToolgateError, oneLine } from '../errors.js';
+import { scrub } from '../secrets.js';
 
 /** Where a command writes; swapped in tests. */
 export interface CliIO {
@@ -31,10 +32,10 @@ export class ExitWith extends Error {
 export function describeFailure(e: unknown): { exitCode: number; line: string } {
   if (e instanceof ExitWith) return { exitCode: e.exitCode, line: '' };
   if (e instanceof ToolgateError) {
-    const lines = e.message.split('\n').map((l) => `toolgate: ${oneLine(l)}`);
+    const lines = scrub(e.message).split('\n').map((l) => `toolgate: ${oneLine(l)}`);
     return { exitCode: e.exitCode, line: lines.join('\n') };
   }
-  return { exitCode: 1, line: `toolgate: ${oneLine(e)}` };
+  return { exitCode: 1, line: `toolgate: ${scrub(oneLine(e))}` };
 }
 
 /** Parses a JSON object given on the command line (`--args`). */

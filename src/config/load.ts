@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ToolgateError } from '../errors.js';
 import { checkWith, parseYaml, dotted, YamlInvalidError, type LocatedYaml, type YamlIssue } from '../yaml.js';
+import { registerSecrets } from '../secrets.js';
 import { configSchema, type RawConfig, type UpstreamConfig } from './schema.js';
 
 /** An upstream with its paths resolved. */
@@ -60,7 +61,9 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
   const secrets: string[] = [];
   const substituted = substitute(located, env, secrets);
   const raw = checkWith(located, substituted, configSchema, 'TG_CONFIG_INVALID');
-  return resolveConfig(raw, path, secrets);
+  const config = resolveConfig(raw, path, secrets);
+  registerSecrets(config.secrets);
+  return config;
 }
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -74,7 +77,8 @@ function substitute(located: LocatedYaml, env: NodeJS.ProcessEnv, secrets: strin
       return value.replace(VAR, (_match, name: string, fallback: string | undefined) => {
         const found = env[name];
         if (found !== undefined && found !== '') {
-          secrets.push(found);
+          // Who the principal is, is not a secret (and must stay readable in logs).
+          if (!dotted(path).startsWith('gateway.principal')) secrets.push(found);
           return found;
         }
         if (fallback !== undefined) return fallback;

@@ -4,6 +4,7 @@ import { basename, dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import { oneLine } from '../errors.js';
+import { scrub } from '../secrets.js';
 import { openDecisionLog, type DecisionEntry, type DecisionLog } from '../log/decisions.js';
 import type { Outcome } from '../log/lines.js';
 import { loadPolicy } from '../policy/load.js';
@@ -49,7 +50,21 @@ export interface StartOptions {
  * name and left out.
  */
 export async function startGateway(config: LoadedConfig, options: StartOptions = {}): Promise<RunningGateway> {
-  const logger = options.logger ?? pino({ name: 'toolgate', level: process.env.TOOLGATE_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const logger =
+    options.logger ??
+    pino(
+      {
+        name: 'toolgate',
+        level: process.env.TOOLGATE_LOG_LEVEL ?? 'info',
+        // Every string argument of a log call is scrubbed of registered secrets (see src/secrets.ts).
+        hooks: {
+          logMethod(args, method) {
+            method.apply(this, args.map(scrubbed) as Parameters<typeof method>);
+          },
+        },
+      },
+      pino.destination(2),
+    );
   const now = options.now ?? Date.now;
   const holder: { current: CompiledPolicy } = { current: await loadPolicy(config.policy.files, config.baseDir) };
   const { signer, ephemeral } = await loadReceiptSigner({
@@ -150,6 +165,13 @@ function observeLog(log: DecisionLog, o: StartOptions): DecisionLog {
     recovered: log.recovered,
     stats: () => log.stats(),
   };
+}
+
+// A log argument with registered secrets replaced: strings, and the string fields of a bindings object.
+function scrubbed(arg: unknown): unknown {
+  if (typeof arg === 'string') return scrub(arg);
+  if (arg === null || typeof arg !== 'object' || Array.isArray(arg)) return arg;
+  return Object.fromEntries(Object.entries(arg).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v]));
 }
 
 async function closeAll(closers: ReadonlyArray<() => Promise<void>>): Promise<void> {

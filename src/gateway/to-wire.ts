@@ -2,6 +2,7 @@
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ToolgateError, oneLine } from '../errors.js';
 import type { Decision } from '../policy/types.js';
+import { scrub } from '../secrets.js';
 import { RelayedError } from '../upstream/forward.js';
 
 /** Where clients find the decision on a refused call's result. */
@@ -17,8 +18,11 @@ export const RECEIPT_META = 'toolgate/receipt';
 export function toWireError(e: unknown): McpError {
   // RelayedError keeps the message as written: McpError would prefix "MCP error N:", and the
   // client's SDK prefixes it again.
-  if (e instanceof ToolgateError) return new RelayedError(e.rpcCode, e.message, { code: e.code });
-  if (e instanceof McpError) return RelayedError.of(e);
+  if (e instanceof ToolgateError) return new RelayedError(e.rpcCode, scrub(e.message), { code: e.code });
+  if (e instanceof McpError) {
+    const relayed = RelayedError.of(e);
+    return new RelayedError(relayed.code, scrub(relayed.message), relayed.data);
+  }
   return new RelayedError(-32603, 'internal error in toolgate', { code: 'TG_INTERNAL' });
 }
 
