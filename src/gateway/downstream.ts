@@ -106,8 +106,16 @@ export class SessionRegistry implements DownstreamPort {
   }
 
   /** A log message from `upstream` to every session that logs, at or above the level it asked for. */
-  log(_upstream: string, params: LoggingMessageNotification['params']): void {
+  // Upstreams are shared by every principal, so a log message goes only to the principal(s) whose
+  // sessions are using that upstream now (or used it last); one nobody is using reaches no client.
+  log(_upstream: string, to: Routing, params: LoggingMessageNotification['params']): void {
+    const ids = to.kind === 'one' ? [to.id] : to.kind === 'several' ? to.ids : [];
+    const principals = new Set(ids.flatMap((id) => {
+      const s = this.#sessions.get(id);
+      return s ? [s.principal.id] : [];
+    }));
     for (const session of this.#sessions.values()) {
+      if (!principals.has(session.principal.id)) continue;
       if (!stateOf(session).capabilities.logging) continue;
       const level = stateOf(session).level;
       if (level !== undefined && LEVELS.indexOf(params.level) < LEVELS.indexOf(level)) continue;

@@ -261,7 +261,7 @@ export async function openPool(
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => refreshTools(slot));
     client.setNotificationHandler(ResourceListChangedNotificationSchema, () => refreshListing(slot));
     client.setNotificationHandler(PromptListChangedNotificationSchema, () => refreshListing(slot));
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => port.log(name, prefixed ? loggerNamed(name, n.params) : n.params));
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => port.log(name, route(slot), prefixed ? loggerNamed(name, n.params) : n.params));
     client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => port.elicitationComplete(name, route(slot), n.params));
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
       const holders = slot.subscriptions.get(n.params.uri);

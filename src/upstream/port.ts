@@ -23,8 +23,11 @@ export type Routing =
 export interface DownstreamPort {
   /** A request from `upstream` for a client; resolves with the client's result or rejects with the error to send back. */
   request(upstream: string, to: Routing, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Result>;
-  /** A `notifications/message` from `upstream`, for every client; with several upstreams `logger` names the upstream. */
-  log(upstream: string, params: LoggingMessageNotification['params']): void;
+  /**
+   * A `notifications/message` from `upstream`; with several upstreams `logger` names the upstream.
+   * `to` is routed as requests are: the message may only reach the principals using that upstream.
+   */
+  log(upstream: string, to: Routing, params: LoggingMessageNotification['params']): void;
   /** `uri` (the upstream's own) changed; `holders` are the sessions subscribed to it. */
   resourceUpdated(upstream: string, uri: string, holders: readonly string[]): void;
   /** The resources or prompts clients see changed. */

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingMessageNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectHttp, startHttpGateway, type HttpGateway } from '../helpers/gateway.js';
@@ -127,6 +127,23 @@ describe('bearer tokens', () => {
     expect(session).toBeTruthy();
     const res = await post({ authorization: `Bearer ${BOB}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' }, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
     expect(res.status).toBe(403);
+  });
+
+  test("an upstream's log messages reach only the principal using it, never another principal", async () => {
+    const alice = await client(ALICE);
+    const bob = await client(BOB);
+    const heard: Record<string, string[]> = { alice: [], bob: [] };
+    alice.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void heard.alice?.push(String(n.params.data)));
+    bob.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void heard.bob?.push(String(n.params.data)));
+    await alice.setLoggingLevel('debug');
+    await bob.setLoggingLevel('debug');
+    await alice.callTool({ name: 'echo', arguments: { text: 'alice-private' } });
+    await bob.callTool({ name: 'echo', arguments: { text: 'bob-private' } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(heard.alice).toContain('echoed alice-private');
+    expect(heard.bob).toContain('echoed bob-private');
+    expect(heard.alice).not.toContain('echoed bob-private');
+    expect(heard.bob).not.toContain('echoed alice-private');
   });
 
   test('token values never appear in the log or on stderr', async () => {

@@ -17,12 +17,14 @@ const record = (tool, args, extra) => {
 };
 
 function build() {
-  const server = new McpServer({ name: 'recorder', version: '1.0.0' });
+  const server = new McpServer({ name: 'recorder', version: '1.0.0' }, { capabilities: { logging: {} } });
   const echo = server.registerTool(
     'echo',
     { description: process.env.RECORDER_DESCRIPTION ?? 'Echoes text back', inputSchema: { text: z.string() } },
     (args, extra) => {
       record('echo', args, extra);
+      // A log message about the call, so tests can see who receives an upstream's logs.
+      void server.sendLoggingMessage({ level: 'info', data: `echoed ${args.text}` }).catch(() => undefined);
       return { content: [{ type: 'text', text: args.text }] };
     },
   );

@@ -23,7 +23,7 @@ const port: DownstreamPort = {
     if (request.method === 'roots/list') return { roots: [] };
     return { role: 'assistant', content: { type: 'text', text: 'sampled' }, model: 'test' };
   },
-  log: (_upstream, params) => void logs.push(params),
+  log: (_upstream, _to, params) => void logs.push(params),
   resourceUpdated: (_upstream, uri, holders) => void updated.push({ uri, holders }),
   listChanged: () => undefined,
   elicitationComplete: () => undefined,
