@@ -65,24 +65,36 @@ export async function openSqliteState(path: string): Promise<StateStore> {
     if (isToolgateError(e)) throw e;
     throw new ToolgateError('TG_STATE_FAILED', `state store ${path}: ${oneLine(e)}`, { cause: e, details: { file: path } });
   };
-  let db: Database.Database | undefined;
-  try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const isNew = !existsSync(path);
-    db = new Database(path);
-    if (isNew) chmodSync(path, 0o600);
-    // busy_timeout first: switching to WAL needs a lock another process may hold.
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
-    // NORMAL is durable against process crashes in WAL mode; only an OS crash may lose the last commits.
-    db.pragma('synchronous = NORMAL');
-    migrate(db, path);
-  } catch (e) {
-    db?.close();
-    return fail(e);
+  // Several processes opening one new file at once can meet SQLITE_BUSY while it is switched to
+  // WAL (SQLite does not always call the busy handler there): such an open is tried again.
+  for (let attempt = 1; ; attempt++) {
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      const isNew = !existsSync(path);
+      db = new Database(path);
+      if (isNew) chmodSync(path, 0o600);
+      // busy_timeout first: switching to WAL needs a lock another process may hold.
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable against process crashes in WAL mode; only an OS crash may lose the last commits.
+      db.pragma('synchronous = NORMAL');
+      migrate(db, path);
+      return sqliteStore(db, path, fail);
+    } catch (e) {
+      db?.close();
+      const code = (e as { code?: unknown }).code;
+      if ((code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') && attempt < OPEN_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+        continue;
+      }
+      return fail(e);
+    }
   }
-  return sqliteStore(db, path, fail);
 }
+
+/** How many times opening is tried when another process holds the file's lock. */
+const OPEN_ATTEMPTS = 10;
 
 function sqliteStore(db: Database.Database, path: string, fail: (e: unknown) => never): StateStore {
   // Statements are prepared lazily and once: the hot path (rates, replay, grants) re-uses them.
