@@ -6,5 +6,6 @@ import { fileURLToPath } from 'node:url';
 const keys = fileURLToPath(new URL('./keys', import.meta.url));
 if (!existsSync(`${keys}/gateway.key.json`)) {
   const bin = fileURLToPath(new URL('../bin/toolgate', import.meta.url));
-  execFileSync(process.execPath, [bin, 'keys', 'generate', '--out', keys], { stdio: 'inherit' });
+  execFileSync(process.execPath, [bin, 'keys', 'generate', '--out', keys], { stdio: ['ignore', 'ignore', 'inherit'] });
+  process.stderr.write(`made the example's receipt signing key in ${keys} (first run only)\n`);
 }
