@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { requestApproval, resolveApproval } from '../../src/approvals/store.js';
+import { approveRounds } from './support/rounds.js';
 import { openSqliteState } from '../../src/state/sqlite.js';
 import { runTogether } from '../state/support/children.js';
 
@@ -22,22 +22,7 @@ describe('single-use approvals under a race between processes', () => {
   test('20 concurrent identical calls from 5 processes against one single-use approval: exactly one goes through, every round', async () => {
     const path = join(dir, 'toolgate.db');
     const state = await openSqliteState(path);
-    const ids: string[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const call = {
-        principal: 'alice',
-        session: 'asker',
-        server: 'filesystem',
-        tool: 'write_file',
-        args_sha256: String(round).padStart(64, '0'),
-        args_preview: '{}',
-        reason: 'writes',
-        rules: ['w'],
-      };
-      const { id } = await requestApproval(state, call, T0);
-      await resolveApproval(state, id, { verdict: 'approve', scope: 'once' }, T0);
-      ids.push(id);
-    }
+    const ids = await approveRounds(state, ROUNDS, T0);
     const child = fileURLToPath(new URL('./support/race-child.ts', import.meta.url));
     const results = (await runTogether(
       child,

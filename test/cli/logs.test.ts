@@ -5,7 +5,7 @@ import { register, runLogs } from '../../src/cli/logs.js';
 import type { CliIO } from '../../src/cli/run.js';
 import { openDecisionLog, type CheckpointSigner, type DecisionLog } from '../../src/log/decisions.js';
 import { runCli } from '../receipts/cli-harness.js';
-import { editLines, entry, makeSigner, tempDir } from '../log/helpers.js';
+import { editLines, entry, makeSigner, tempDir, writeLogConfig } from '../log/helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -24,22 +24,7 @@ beforeEach(async () => {
 });
 afterEach(async () => cleanup());
 
-async function writeConfig(withKey: boolean, name = 'toolgate.yaml'): Promise<string> {
-  const file = join(dir, name);
-  await writeFile(
-    file,
-    [
-      'gateway: { name: demo }',
-      'upstreams:',
-      '  fs: { transport: stdio, command: node, args: [x.js] }',
-      'policy: { files: [p.yaml] }',
-      ...(withKey ? ['receipts: { key: keys/gateway.key.json }'] : []),
-      'log: { path: logs/decisions.jsonl, checkpoint: { every: 5 } }',
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
+const writeConfig = (withKey: boolean, name = 'toolgate.yaml'): Promise<string> => writeLogConfig(dir, withKey, name);
 
 const logs = (...argv: string[]): ReturnType<typeof runCli> => runCli(register, ['logs', ...argv]);
 

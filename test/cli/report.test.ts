@@ -8,7 +8,7 @@ import { register } from '../../src/cli/report.js';
 import { openDecisionLog, type CheckpointSigner } from '../../src/log/decisions.js';
 import { BIN } from '../helpers/gateway.js';
 import { runCli } from '../receipts/cli-harness.js';
-import { editLines, entry, makeSigner, tempDir } from '../log/helpers.js';
+import { editLines, entry, makeSigner, tempDir, writeLogConfig } from '../log/helpers.js';
 import { writeSampleLog } from '../report/helpers.js';
 
 const exec = promisify(execFile);
@@ -31,22 +31,7 @@ beforeEach(async () => {
 });
 afterEach(async () => cleanup());
 
-async function writeConfig(withKey: boolean, name = 'toolgate.yaml'): Promise<string> {
-  const file = join(dir, name);
-  await writeFile(
-    file,
-    [
-      'gateway: { name: demo }',
-      'upstreams:',
-      '  fs: { transport: stdio, command: node, args: [x.js] }',
-      'policy: { files: [p.yaml] }',
-      ...(withKey ? ['receipts: { key: keys/gateway.key.json }'] : []),
-      'log: { path: logs/decisions.jsonl, checkpoint: { every: 5 } }',
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
+const writeConfig = (withKey: boolean, name = 'toolgate.yaml'): Promise<string> => writeLogConfig(dir, withKey, name);
 
 const report = (...argv: string[]): ReturnType<typeof runCli> => runCli(register, ['report', ...argv]);
 // The sample log is written for 2025-01-01; the period runs from then to now.

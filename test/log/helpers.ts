@@ -65,3 +65,24 @@ export async function editLines(path: string, edit: (lines: string[]) => string[
   const out = edit(lines);
   await writeFile(path, out.length > 0 ? `${out.join('\n')}\n` : '');
 }
+
+/**
+ * Writes a toolgate.yaml in `dir` whose log is `logs/decisions.jsonl` (a checkpoint every 5 lines)
+ * and, with `withKey`, whose receipts key is `keys/gateway.key.json`; returns its path.
+ */
+export async function writeLogConfig(dir: string, withKey: boolean, name = 'toolgate.yaml'): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(
+    file,
+    [
+      'gateway: { name: demo }',
+      'upstreams:',
+      '  fs: { transport: stdio, command: node, args: [x.js] }',
+      'policy: { files: [p.yaml] }',
+      ...(withKey ? ['receipts: { key: keys/gateway.key.json }'] : []),
+      'log: { path: logs/decisions.jsonl, checkpoint: { every: 5 } }',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { requestApproval, resolveApproval } from '../../src/approvals/store.js';
+import { approveRounds } from '../approvals/support/rounds.js';
 import { openRedisState } from '../../src/state/redis.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { runTogether } from './support/children.js';
@@ -21,22 +21,7 @@ describe('Redis state under a race between processes', () => {
   test('20 concurrent identical calls from 5 processes against one single-use approval: exactly one goes through, every round', async () => {
     const prefix = 'race:';
     const state = await openRedisState(server.url, { prefix });
-    const ids: string[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const call = {
-        principal: 'alice',
-        session: 'asker',
-        server: 'filesystem',
-        tool: 'write_file',
-        args_sha256: String(round).padStart(64, '0'),
-        args_preview: '{}',
-        reason: 'writes',
-        rules: ['w'],
-      };
-      const { id } = await requestApproval(state, call, T0);
-      await resolveApproval(state, id, { verdict: 'approve', scope: 'once' }, T0);
-      ids.push(id);
-    }
+    const ids = await approveRounds(state, ROUNDS, T0);
     const results = (await runTogether(
       CHILD,
       Array.from({ length: PROCESSES }, () => [server.url, prefix, String(CONNECTIONS), String(ROUNDS), String(T0 + 1)]),
