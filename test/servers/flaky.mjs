@@ -21,6 +21,10 @@ if (process.env.FLAKY_DOWN_FILE && existsSync(process.env.FLAKY_DOWN_FILE)) {
   process.exit(1);
 }
 log(`started ${process.pid}`);
+// `mute` stops reading stdin, so EOF never comes: leave once the gateway that started us is gone.
+setInterval(() => {
+  if (process.ppid === 1) process.exit(0);
+}, 500);
 if (process.env.FLAKY_DIE_AFTER_MS) setTimeout(() => process.exit(2), Number(process.env.FLAKY_DIE_AFTER_MS));
 
 const forever = (tool, signal) =>
