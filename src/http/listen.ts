@@ -2,17 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { oneLine } from '../errors.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { SessionEventStore } from '../gateway/event-store.js';
 import { IdleReaper, sessionIdleMs } from '../gateway/idle.js';
 import { createSession, type SessionRegistry } from '../gateway/server.js';
 import type { Principal } from '../policy/types.js';
 import { checkOrigin } from './origin.js';
 import { readBody, BodyTooLarge } from './body.js';
 import { createAuthenticator } from './auth.js';
+import { HttpSessionTransport } from './transport.js';
 
 /** A listening HTTP front door. */
 export interface HttpListener {
@@ -22,7 +21,7 @@ export interface HttpListener {
 }
 
 interface HttpSession {
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: HttpSessionTransport;
   readonly principal: Principal;
 }
 
@@ -118,7 +117,7 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
         jsonRpcError(res, 404, null, -32001, 'session not found');
         return;
       }
-      await existing.transport.handleRequest(req, res, body);
+      await existing.transport.handle(req, res, body);
       return;
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
@@ -126,7 +125,7 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
         jsonRpcError(res, sessionId === undefined ? 400 : 404, null, -32001, 'session not found');
         return;
       }
-      await existing.transport.handleRequest(req, res);
+      await existing.transport.handle(req, res);
       return;
     }
     res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
@@ -134,24 +133,23 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
 
   const openSession = async (req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal): Promise<void> => {
     const id = randomUUID();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => id,
-      // Resumable SSE: a client that lost a stream reconnects with Last-Event-ID and gets what it missed.
-      eventStore: new SessionEventStore(),
-      onsessioninitialized: (id) => {
+    const session = createSession(gw, id, principal);
+    // Events are kept per session, so a client that lost an SSE stream resumes it with Last-Event-ID.
+    const transport = new HttpSessionTransport({
+      sessionId: id,
+      onInitialized: () => {
         live.set(id, { transport, principal });
         sessions.add(session);
         reaper.track(id, () => transport.close());
       },
     });
-    const session = createSession(gw, id, principal);
     transport.onclose = () => {
-      if (transport.sessionId) live.delete(transport.sessionId);
-      sessions.remove(session.id);
-      reaper.forget(session.id);
+      live.delete(id);
+      sessions.remove(id);
+      reaper.forget(id);
     };
     await session.server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    await transport.handle(req, res, body);
   };
 
   await new Promise<void>((resolve, reject) => {
