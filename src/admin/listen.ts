@@ -6,7 +6,7 @@ import { APPROVAL_ID, listPending, resolveApproval } from '../approvals/store.js
 import { ToolgateError, isToolgateError, oneLine } from '../errors.js';
 import type { ApprovalScope } from '../state/store.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { checkOrigin } from '../http/origin.js';
+import { originCheck, type OriginCheck } from '../http/origin.js';
 import { isLoopback } from '../net.js';
 import { createAdminAuth, type AdminAuth } from './auth.js';
 import { createChainChecker } from './chain.js';
@@ -57,6 +57,8 @@ export async function listenAdmin(gw: Gateway, opts: AdminOptions): Promise<Admi
   metrics.attach(gw);
   const name = gw.config.gateway.name;
 
+  // Built once the port is known; nothing is served before that.
+  let guard: OriginCheck = () => 'forbidden: the listener is not ready';
   const server: HttpServer = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       gw.logger.error({ err: oneLine(e) }, 'admin request failed');
@@ -66,7 +68,7 @@ export async function listenAdmin(gw: Gateway, opts: AdminOptions): Promise<Admi
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const refusal = checkOrigin(req, server.address() as AddressInfo | null, listen);
+    const refusal = guard(req);
     if (refusal) return send(res, 403, 'text/plain; charset=utf-8', `${refusal}\n`);
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     const path = url.pathname;
@@ -189,6 +191,7 @@ export async function listenAdmin(gw: Gateway, opts: AdminOptions): Promise<Admi
     gw.logger.warn({ host: admin.listen.host }, 'the review console is served over plain HTTP beyond this machine: the admin token crosses the network unencrypted unless TLS is put in front');
   }
   const address = server.address() as AddressInfo;
+  guard = originCheck(listen, address.port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}/`,

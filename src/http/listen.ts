@@ -8,7 +8,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import { IdleReaper, sessionIdleMs } from '../gateway/idle.js';
 import { createSession, type SessionRegistry } from '../gateway/server.js';
 import type { Principal } from '../policy/types.js';
-import { checkOrigin } from './origin.js';
+import { originCheck, type OriginCheck } from './origin.js';
 import { readBody, BodyTooLarge } from './body.js';
 import { createAuthenticator } from './auth.js';
 import { HttpSessionTransport } from './transport.js';
@@ -42,6 +42,8 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
     return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   };
 
+  // Built once the port is known; nothing is served before that.
+  let guard: OriginCheck = () => 'forbidden: the listener is not ready';
   const server: HttpServer = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       gw.logger.error({ err: oneLine(e) }, 'http request failed');
@@ -51,7 +53,7 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const refusal = checkOrigin(req, server.address() as AddressInfo | null, gw.config.gateway.listen);
+    const refusal = guard(req);
     if (refusal) {
       jsonRpcError(res, 403, null, -32600, refusal);
       return;
@@ -160,6 +162,7 @@ export async function listenHttp(gw: Gateway, sessions: SessionRegistry): Promis
     });
   });
   const address = server.address() as AddressInfo;
+  guard = originCheck(gw.config.gateway.listen, address.port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}/mcp`,
