@@ -7,6 +7,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { LoadedUpstream } from '../config/load.js';
 import { ToolgateError, oneLine } from '../errors.js';
+import { quietFetch } from './fetch.js';
 
 /** Identity toolgate presents to upstreams. */
 export const CLIENT_INFO = { name: 'toolgate', version: '0.1.0' } as const;
@@ -88,8 +89,12 @@ async function connectHttp(
   const requestInit = { headers: upstream.headers };
   const transport =
     kind === 'http'
-      ? new StreamableHTTPClientTransport(url, { requestInit })
-      : new SSEClientTransport(url, { requestInit, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...upstream.headers, ...(init?.headers as Record<string, string>) } }) } });
+      ? new StreamableHTTPClientTransport(url, { requestInit, fetch: quietFetch })
+      : new SSEClientTransport(url, {
+          requestInit,
+          fetch: quietFetch,
+          eventSourceInit: { fetch: (u, init) => quietFetch(u, { ...init, headers: { ...upstream.headers, ...(init?.headers as Record<string, string>) } }) },
+        });
   return handshake(upstream, transport, options, kind, () => undefined);
 }
 

@@ -1,18 +1,15 @@
-// The Streamable HTTP session transport, behind a real node:http server with the SDK's McpServer,
+// The Streamable HTTP session transport (src/http/transport.ts), behind a real node:http server with the SDK's McpServer,
 // driven with raw fetch (to see the wire) and with the SDK's Client.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { HttpSessionTransport } from '../../src/http/transport.js';
+import { serveMcpHttp, type McpHttpServer } from '../helpers/mcp-http.js';
 
-let http: Server;
+let server: McpHttpServer;
 let url: string;
-const sessions = new Map<string, HttpSessionTransport>();
 let gate: () => void = () => undefined;
 
 function mcpServer(): McpServer {
@@ -32,33 +29,12 @@ function mcpServer(): McpServer {
 }
 
 beforeAll(async () => {
-  let n = 0;
-  http = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        const body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
-        const id = req.headers['mcp-session-id'];
-        let transport = typeof id === 'string' ? sessions.get(id) : undefined;
-        if (!transport) {
-          const sessionId = `s${++n}`;
-          const created = new HttpSessionTransport({ sessionId, onInitialized: () => sessions.set(sessionId, created) });
-          await mcpServer().connect(created);
-          transport = created;
-        }
-        await transport.handle(req, res, body);
-      })();
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+  server = await serveMcpHttp(mcpServer);
+  url = server.url;
 });
 
 afterAll(async () => {
-  await Promise.all([...sessions.values()].map((t) => t.close()));
-  http.closeAllConnections();
-  await new Promise((resolve) => http.close(resolve));
+  await server?.close();
 });
 
 const ACCEPT = 'application/json, text/event-stream';
