@@ -1,5 +1,6 @@
 // The benchmark's targets: the echo server direct, toolgate in three shapes, mcp-proxy and supergateway, each started for real.
 import { execFile } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -95,7 +96,12 @@ const CLIENT_INFO = { name: 'toolgate-bench', version: '1.0.0' };
 /** The SDK's Streamable HTTP client on `url`, initialized. */
 export async function httpClient(url) {
   const client = new Client(CLIENT_INFO);
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  // The SDK hands one AbortSignal to every fetch; undici's per-request listeners on it pile up until GC (see src/upstream/fetch.ts).
+  const fetchQuietly = (u, init) => {
+    if (init?.signal) setMaxListeners(0, init.signal);
+    return fetch(u, init);
+  };
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: fetchQuietly }));
   return client;
 }
 
