@@ -187,3 +187,42 @@ export function rounded(value) {
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rounded(v)]));
   return value;
 }
+
+/**
+ * About the least a write-ahead gateway can add, from numbers of the same run (an estimate: it
+ * assumes the gateway's own front costs what the direct server's does): every call waits for its
+ * decision line to reach the disk (the append + fdatasync probe, mean of start and end), and a
+ * gateway in front of a stdio upstream adds that hop (a direct stdio round trip). Returns one entry
+ * per toolgate target with a stdio upstream: `{ label, floor_ms, floor_x, measured_ms, above_ms }`.
+ */
+export function floors({ rows, machine }) {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const stdio = byId.get('direct-stdio')?.seq.p50_ms;
+  const http = byId.get('direct-http')?.seq.p50_ms;
+  const syncs = [machine.fdatasync_at_start?.p50_ms, machine.fdatasync_at_end?.p50_ms].filter(Number.isFinite);
+  const sync = syncs.length > 0 ? syncs.reduce((a, b) => a + b, 0) / syncs.length : NaN;
+  const out = [];
+  for (const [id, front] of [
+    ['toolgate-http-stdio', http],
+    ['toolgate-stdio-stdio', stdio],
+  ]) {
+    const row = byId.get(id);
+    if (!row) continue;
+    const floor = front + stdio + sync;
+    out.push({ label: row.label, floor_ms: floor, floor_x: ratio(floor, front), measured_ms: row.seq.p50_ms, above_ms: row.seq.p50_ms - floor });
+  }
+  return out;
+}
+
+/** The floor lines of the printed report. */
+export function floorLines(list) {
+  if (list.length === 0) return [];
+  const out = [
+    'Floor estimate for a write-ahead gateway, from this run: the direct target p50 (a front that costs what the direct server costs)',
+    '+ a direct stdio round trip p50 (the hop to the upstream) + a durable append p50 (the decision line on disk before forwarding)',
+  ];
+  for (const f of list) {
+    out.push(`  ${f.label}: floor ${num(f.floor_ms)} ms = ${times(f.floor_x)} direct; measured ${num(f.measured_ms)} ms, ${num(f.above_ms)} ms above the floor`);
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // `npm run bench`: starts every target, alternates rounds of each scenario between them, checks every result,
 // runs the micro-benchmarks, prints tables of ratios against direct and which targets are met, writes bench/results/latest.json.
 // Flags: --quick (a short smoke run), --no-micro, --only-micro. Needs a build (`npm run bench` does it).
-import { existsSync, readFileSync } from 'node:fs';
+import { constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { createLocalJWKSet } from 'jose';
 import { runMicro, microLines } from './micro.mjs';
 import { descendants, killAll, memoryKiB, stop } from './procs.mjs';
-import { goals, rounded, summarize, tables, withRatios } from './report.mjs';
+import { floorLines, floors, goals, rounded, summarize, tables, withRatios } from './report.mjs';
 import { alternate, blobs, concurrent, makeDriver, sequential } from './scenarios.mjs';
 import { latencySummary } from './stats.mjs';
 import * as targets from './targets.mjs';
@@ -61,6 +61,7 @@ try {
   result.seconds = Math.round((Date.now() - started) / 1000);
   result.machine.loadavg_at_end = loadavg();
   result.machine.fdatasync_at_end = await syncFloor(dir);
+  result.floors = E2E && result.rows ? floors({ rows: result.rows, machine: result.machine }) : [];
   result.goals = E2E && MICRO ? goals({ rows: result.rows, idle: result.idle, micro: result.micro, checks: result.checks }) : [];
   print(result);
   const resultsDir = new URL('./results/', import.meta.url);
@@ -288,17 +289,18 @@ function machine() {
   };
 }
 
-// What one 600-byte append + fdatasync costs in the temp dir now (ms): the floor under every toolgate
-// call, since a decision is on disk before the call goes on; other writers on the disk raise it.
+// What one durable 600-byte append costs in the temp dir now (ms), written as the decision log writes
+// (O_DSYNC, one write): the floor under every toolgate call, since a decision is on disk before the
+// call goes on; other writers on the disk raise it.
 async function syncFloor(where) {
-  const handle = await open(join(where, 'sync-probe'), 'a');
+  const handle = await open(join(where, 'sync-probe'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_DSYNC ?? 0));
   const line = Buffer.from(`${'x'.repeat(599)}\n`);
   const samples = [];
   try {
     for (let i = 0; i < 60; i += 1) {
       const start = performance.now();
       await handle.write(line);
-      await handle.datasync();
+      if (constants.O_DSYNC === undefined) await handle.datasync();
       if (i >= 10) samples.push(performance.now() - start);
     }
   } finally {
@@ -324,7 +326,7 @@ function print(result) {
   out.push(`toolgate bench, ${result.date}${result.quick ? ' (QUICK: too short to judge)' : ''}`);
   out.push(`${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB, ${m.platform}, node ${m.node}, load average at start ${m.loadavg_at_start?.join(' ') ?? '?'}, at end ${m.loadavg_at_end?.join(' ') ?? '?'}`);
   const sync = (f) => (f ? `p50 ${f.p50_ms.toFixed(2)} ms, p90 ${f.p90_ms.toFixed(2)} ms` : '?');
-  out.push(`append + fdatasync in the temp dir (the floor under each toolgate call): at start ${sync(m.fdatasync_at_start)}; at end ${sync(m.fdatasync_at_end)}`);
+  out.push(`durable append (O_DSYNC) in the temp dir, the floor under each toolgate call: at start ${sync(m.fdatasync_at_start)}; at end ${sync(m.fdatasync_at_end)}`);
   out.push('every toolgate call: policy (rules with conditions), an EdDSA receipt, and a hash-chained, fsync\'d decision log line');
   out.push('');
   if (result.rows) {
@@ -347,6 +349,10 @@ function print(result) {
     const met = result.goals.filter((g) => g.met).length;
     out.push(`Targets (issue 9): ${met} of ${result.goals.length} met`);
     for (const g of result.goals) out.push(`  ${g.met ? 'MET    ' : 'NOT MET'}  ${g.name}: ${g.detail}`);
+  }
+  if (result.floors?.length > 0) {
+    out.push('');
+    out.push(...floorLines(result.floors));
   }
   console.log(out.join('\n'));
 }
