@@ -156,7 +156,8 @@ export class HttpSessionTransport implements Transport {
       if (!parsed.success) return refuse(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
       messages.push(parsed.data);
     }
-    if (messages.some(isInitializeRequest)) {
+    // The method is looked at first: a schema check that fails (every tools/call) costs far more than one that passes.
+    if (messages.some((m) => 'method' in m && m.method === 'initialize' && isInitializeRequest(m))) {
       if (this.#initialized) return refuse(res, 400, -32600, 'Invalid Request: Server already initialized');
       if (messages.length > 1) return refuse(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
       this.#initialized = true;
