@@ -27,6 +27,8 @@ export interface Gateway {
   readonly logger: Logger;
   /** Milliseconds since the epoch; passed in so tests can move time. */
   readonly now: () => number;
+  /** Tool calls under way in all sessions; the decision log writes inline when there is only one. */
+  readonly calls: { inflight: number };
   /** The arguments with `log.redact` paths replaced, for anything shown to people. */
   readonly redactArgs: (args: Record<string, unknown>) => Record<string, unknown>;
 }

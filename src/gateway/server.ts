@@ -48,6 +48,7 @@ export function createSession(gw: Gateway, id: string, principal: Principal): Se
     const limit = gw.config.limits.max_concurrent_calls;
     if (session.inflight >= limit) return handleToolCall(gw, session, request.params, { overLimit: limit });
     session.inflight += 1;
+    gw.calls.inflight += 1;
     try {
       const onprogress = progressRelay(extra);
       return await handleToolCall(gw, session, request.params, {
@@ -57,6 +58,7 @@ export function createSession(gw: Gateway, id: string, principal: Principal): Se
       });
     } finally {
       session.inflight -= 1;
+      gw.calls.inflight -= 1;
     }
   });
 

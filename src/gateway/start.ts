@@ -75,9 +75,12 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
   if (ephemeral) logger.warn('no receipts.key configured: receipts are signed with an ephemeral key that is lost on exit');
   const state = options.memoryState ? createMemoryState() : await openState(config.state);
   const closers: Array<() => Promise<void>> = [() => state.close()];
+  const calls = { inflight: 0 };
   try {
     const opened = await openDecisionLog({
       path: config.log.path,
+      // A lone call's decision line skips the thread pool; concurrent calls keep sharing group commits.
+      inline: { when: () => calls.inflight <= 1 },
       redact: config.log.redact,
       checkpoint: config.log.checkpoint,
       signer,
@@ -126,6 +129,7 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
       pins,
       logger,
       now,
+      calls,
       redactArgs: (args) => redact({ args }).args,
     };
     let closed: Promise<void> | undefined;

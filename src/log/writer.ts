@@ -1,6 +1,8 @@
 /** The writer behind a DecisionLog: group commit (one write+fsync per batch), checkpoints, rollback of a failed batch. */
 import { createHash } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { ToolgateError, isToolgateError, oneLine } from '../errors.js';
 import { sealLine } from './chain.js';
 import type { CheckpointSigner, DecisionEntry, DecisionLog, LogRecovery } from './decisions.js';
@@ -15,6 +17,10 @@ type Work =
 
 /** How long a lazy line (an outcome) may wait for a decision to ride along with before it is written on its own. */
 export const LAZY_FLUSH_MS = 25;
+/** An inline write slower than this (ms) means the disk is stalling: the event loop should not wait on it. */
+export const INLINE_SLOW_MS = 50;
+/** How long inline writes stay off after one was slow (see `OpenDecisionLogOptions.inline`). */
+export const INLINE_BACKOFF_MS = 10_000;
 type Job = Work & { readonly done: Settle };
 
 interface Settle {
@@ -35,6 +41,8 @@ export class Writer implements DecisionLog {
   private readonly now: () => number;
   // True when the file was opened with O_DSYNC, so a finished write is already durable.
   private readonly syncOnWrite: boolean;
+  private readonly inline: { readonly when: () => boolean; readonly slowMs?: number } | undefined;
+  private inlineOffUntil = 0;
   // The chain as committed to disk.
   private size: number;
   private head: string;
@@ -61,8 +69,10 @@ export class Writer implements DecisionLog {
     signer: CheckpointSigner,
     now: () => number,
     syncOnWrite = false,
+    inline?: { readonly when: () => boolean; readonly slowMs?: number },
   ) {
     this.syncOnWrite = syncOnWrite;
+    this.inline = inline;
     this.path = path;
     this.handle = handle;
     this.lock = lock;
@@ -307,6 +317,13 @@ export class Writer implements DecisionLog {
   }
 
   private async write(bytes: Buffer): Promise<void> {
+    if (this.syncOnWrite && this.inline && this.now() >= this.inlineOffUntil && this.inline.when()) {
+      const started = performance.now();
+      let written = 0;
+      while (written < bytes.length) written += writeSync(this.handle.fd, bytes, written, bytes.length - written);
+      if (performance.now() - started > (this.inline.slowMs ?? INLINE_SLOW_MS)) this.inlineOffUntil = this.now() + INLINE_BACKOFF_MS;
+      return;
+    }
     let done = 0;
     while (done < bytes.length) {
       const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, null);

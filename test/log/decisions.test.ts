@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { appendFile, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -6,6 +7,7 @@ import { GENESIS, checkLineText } from '../../src/log/chain.js';
 import { openDecisionLog, type CheckpointSigner, type DecisionLog, type OpenDecisionLogOptions } from '../../src/log/decisions.js';
 import { lockPathFor } from '../../src/log/lock.js';
 import { verifyLog } from '../../src/log/verify.js';
+import { INLINE_BACKOFF_MS } from '../../src/log/writer.js';
 import { editLines, entry, linesOf, makeSigner, manualClock, recordsOf, tempDir } from './helpers.js';
 
 let dir: string;
@@ -307,5 +309,37 @@ describe('openDecisionLog: the lock file', () => {
     expect((await readFile(lockPathFor(path), 'utf8')).trim()).toBe(String(process.pid));
     await log.close();
     await expect(readFile(lockPathFor(path))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('openDecisionLog: inline writes', () => {
+  test('when allowed, the line is on disk before append returns; mixed with pool writes the chain verifies', async () => {
+    let inline = true;
+    const log = await openLog({ inline: { when: () => inline } });
+    const first = log.append(entry(1));
+    expect(readFileSync(log.path, 'utf8')).toContain('"id":"id-1"');
+    await first;
+    inline = false;
+    await Promise.all([log.append(entry(2)), log.append(entry(3))]);
+    inline = true;
+    await log.append(entry(4));
+    await log.close();
+    expect((await recordsOf(log.path)).filter((r) => r.type === 'decision').map((r) => r.id)).toEqual(['id-1', 'id-2', 'id-3', 'id-4']);
+    expect((await verifyLog(log.path, { jwks })).ok).toBe(true);
+  });
+
+  test('a slow inline write turns inline writes off for a while, then they come back', async () => {
+    const clock = manualClock();
+    let asked = 0;
+    // Every write counts as slow.
+    const log = await openLog({ now: clock.now, inline: { when: () => (asked += 1) > 0, slowMs: 0 } });
+    await log.append(entry(1));
+    const before = asked;
+    await log.append(entry(2));
+    expect(asked).toBe(before);
+    clock.advance(INLINE_BACKOFF_MS);
+    await log.append(entry(3));
+    expect(asked).toBe(before + 1);
+    expect((await recordsOf(log.path)).filter((r) => r.type === 'decision')).toHaveLength(3);
   });
 });
