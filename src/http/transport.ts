@@ -27,6 +27,12 @@ import { SessionEventStore } from './event-store.js';
 
 /** How often an open SSE stream gets a comment line, so proxies and clients do not time it out. */
 export const SSE_KEEP_ALIVE_MS = 15_000;
+/**
+ * How long a POST's answer may stay a pending JSON body. A call still running then (a person
+ * deciding a challenge, a slow tool) gets an event stream: keep-alive lines for whatever sits in
+ * between, and an event id, so a client that loses the connection can resume and get the result.
+ */
+export const JSON_ANSWER_MS = 10_000;
 /** The most messages one POST may carry. */
 export const MAX_BATCH = 100;
 /** The event-store stream of the session's GET stream (POST streams are numbered). */
@@ -42,7 +48,8 @@ interface Stream {
   res: ServerResponse | undefined;
   /** True once the answer is an event stream (always for GET). */
   sse: boolean;
-  keepAlive: NodeJS.Timeout | undefined;
+  /** The keep-alive interval of an event stream, or the timer that turns a slow JSON answer into one. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** What the transport is told when it is made. */
@@ -52,6 +59,8 @@ export interface HttpSessionOptions {
   readonly onInitialized?: () => void;
   /** Where SSE events are kept for replay; one per session. */
   readonly events?: SessionEventStore;
+  /** Overrides JSON_ANSWER_MS (tests). */
+  readonly jsonAnswerMs?: number;
 }
 
 /**
@@ -67,6 +76,7 @@ export class HttpSessionTransport implements Transport {
 
   readonly #events: SessionEventStore;
   readonly #onInitialized: (() => void) | undefined;
+  readonly #jsonAnswerMs: number;
   readonly #jsonHeaders: OutgoingHttpHeaders;
   readonly #sseHeaders: OutgoingHttpHeaders;
   readonly #streams = new Map<string, Stream>();
@@ -78,6 +88,7 @@ export class HttpSessionTransport implements Transport {
   constructor(options: HttpSessionOptions) {
     this.sessionId = options.sessionId;
     this.#onInitialized = options.onInitialized;
+    this.#jsonAnswerMs = options.jsonAnswerMs ?? JSON_ANSWER_MS;
     this.#events = options.events ?? new SessionEventStore();
     // Built once: every answer of the session carries the same headers.
     this.#jsonHeaders = { 'content-type': 'application/json', 'mcp-session-id': this.sessionId };
@@ -131,7 +142,7 @@ export class HttpSessionTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     for (const stream of this.#streams.values()) {
-      clearInterval(stream.keepAlive);
+      clearInterval(stream.timer);
       const res = stream.res;
       if (!res) continue;
       if (stream.sse) res.end();
@@ -173,10 +184,13 @@ export class HttpSessionTransport implements Transport {
       for (const message of messages) this.onmessage?.(message, extra);
       return;
     }
-    const stream: Stream = { id: String(this.#nextStream++), requests, responses: new Map(), res, sse: false, keepAlive: undefined };
+    const stream: Stream = { id: String(this.#nextStream++), requests, responses: new Map(), res, sse: false, timer: undefined };
     this.#streams.set(stream.id, stream);
     for (const id of requests) this.#byRequest.set(id, stream);
     res.once('close', () => this.#letGo(stream, res));
+    stream.timer = setTimeout(() => {
+      if (!stream.sse && stream.res) this.#toSse(stream);
+    }, this.#jsonAnswerMs).unref();
     for (const message of messages) this.onmessage?.(message, extra);
   }
 
@@ -189,7 +203,7 @@ export class HttpSessionTransport implements Transport {
     const lastEventId = header(req, 'last-event-id');
     if (lastEventId === undefined) {
       if (this.#streams.get(STANDALONE)?.res) return refuse(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
-      const stream: Stream = { id: STANDALONE, requests: [], responses: new Map(), res: undefined, sse: true, keepAlive: undefined };
+      const stream: Stream = { id: STANDALONE, requests: [], responses: new Map(), res: undefined, sse: true, timer: undefined };
       this.#streams.set(STANDALONE, stream);
       this.#attach(stream, res);
       return;
@@ -203,7 +217,7 @@ export class HttpSessionTransport implements Transport {
     if (live) {
       this.#attach(live, res);
     } else if (replay.streamId === STANDALONE) {
-      const stream: Stream = { id: STANDALONE, requests: [], responses: new Map(), res: undefined, sse: true, keepAlive: undefined };
+      const stream: Stream = { id: STANDALONE, requests: [], responses: new Map(), res: undefined, sse: true, timer: undefined };
       this.#streams.set(STANDALONE, stream);
       this.#attach(stream, res);
     } else {
@@ -218,18 +232,20 @@ export class HttpSessionTransport implements Transport {
     res.flushHeaders();
     stream.res = res;
     stream.sse = true;
-    stream.keepAlive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEP_ALIVE_MS).unref();
+    stream.timer = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEP_ALIVE_MS).unref();
     res.once('close', () => this.#letGo(stream, res));
   }
 
   // The first message of a POST's answer that is not a response: the answer becomes an event stream,
   // starting with whatever responses of a batch were already waiting.
   #toSse(stream: Stream): void {
+    clearTimeout(stream.timer);
+    stream.timer = undefined;
     stream.sse = true;
     const res = stream.res;
     if (res) {
       res.writeHead(200, this.#sseHeaders);
-      stream.keepAlive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEP_ALIVE_MS).unref();
+      stream.timer = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEP_ALIVE_MS).unref();
     }
     for (const response of stream.responses.values()) {
       const eventId = this.#events.add(stream.id, response);
@@ -239,8 +255,8 @@ export class HttpSessionTransport implements Transport {
 
   // Every request of the POST has its response: send the JSON answer, or end the stream.
   #finish(stream: Stream): void {
-    clearInterval(stream.keepAlive);
-    stream.keepAlive = undefined;
+    clearInterval(stream.timer);
+    stream.timer = undefined;
     for (const id of stream.requests) this.#byRequest.delete(id);
     this.#streams.delete(stream.id);
     const res = stream.res;
@@ -260,8 +276,8 @@ export class HttpSessionTransport implements Transport {
   #letGo(stream: Stream, res: ServerResponse): void {
     if (stream.res !== res) return;
     stream.res = undefined;
-    clearInterval(stream.keepAlive);
-    stream.keepAlive = undefined;
+    clearInterval(stream.timer);
+    stream.timer = undefined;
     if (stream.id === STANDALONE) this.#streams.delete(STANDALONE);
   }
 

@@ -2,15 +2,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { HttpSessionTransport } from '../../src/http/transport.js';
+import { HttpSessionTransport, type HttpSessionOptions } from '../../src/http/transport.js';
 
 export interface McpHttpServer {
   readonly url: string;
   close(): Promise<void>;
 }
 
-/** Serves a fresh `build()` server per session at `/mcp` on a free port. */
-export async function serveMcpHttp(build: () => McpServer): Promise<McpHttpServer> {
+/** Serves a fresh `build()` server per session at `/mcp` on a free port; `options` go to each session's transport. */
+export async function serveMcpHttp(build: () => McpServer, options: Pick<HttpSessionOptions, 'jsonAnswerMs'> = {}): Promise<McpHttpServer> {
   const sessions = new Map<string, HttpSessionTransport>();
   let n = 0;
   const http = createServer((req, res) => {
@@ -23,7 +23,7 @@ export async function serveMcpHttp(build: () => McpServer): Promise<McpHttpServe
         let transport = typeof id === 'string' ? sessions.get(id) : undefined;
         if (!transport) {
           const sessionId = `s${++n}`;
-          const created = new HttpSessionTransport({ sessionId, onInitialized: () => sessions.set(sessionId, created) });
+          const created = new HttpSessionTransport({ ...options, sessionId, onInitialized: () => sessions.set(sessionId, created) });
           await build().connect(created);
           transport = created;
         }

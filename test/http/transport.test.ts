@@ -19,6 +19,11 @@ function mcpServer(): McpServer {
     await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data: `working on ${text}` } });
     return { content: [{ type: 'text', text }] };
   });
+  // Answers after `ms`, sending nothing before.
+  server.registerTool('slow', { inputSchema: { ms: z.number() } }, async ({ ms }) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return { content: [{ type: 'text', text: `after ${ms} ms` }] };
+  });
   // Says it started, then waits for the test to let it finish.
   server.registerTool('held', {}, async (extra) => {
     await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data: 'started' } });
@@ -40,8 +45,8 @@ afterAll(async () => {
 const ACCEPT = 'application/json, text/event-stream';
 
 /** initialize + initialized over raw HTTP; returns a poster for the session. */
-async function rawSession(): Promise<{ id: string; post(body: unknown, headers?: Record<string, string>): Promise<Response> }> {
-  const init = await fetch(url, {
+async function rawSession(at = url): Promise<{ id: string; post(body: unknown, headers?: Record<string, string>): Promise<Response> }> {
+  const init = await fetch(at, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: ACCEPT },
     body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
@@ -50,7 +55,7 @@ async function rawSession(): Promise<{ id: string; post(body: unknown, headers?:
   expect(((await init.json()) as { result: { serverInfo: { name: string } } }).result.serverInfo.name).toBe('t');
   const id = init.headers.get('mcp-session-id') as string;
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(url, {
+    fetch(at, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': id, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION, ...headers },
       body: JSON.stringify(body),
@@ -165,5 +170,22 @@ describe('HttpSessionTransport', () => {
     });
     expect(after.status).toBe(404);
     await client.close();
+  });
+
+  test('a call still running after jsonAnswerMs gets an event stream, and its result an event id', async () => {
+    const patient = await serveMcpHttp(mcpServer, { jsonAnswerMs: 50 });
+    try {
+      const s = await rawSession(patient.url);
+      const fast = await s.post(call(1, 'slow', { ms: 0 }));
+      expect(fast.headers.get('content-type')).toBe('application/json');
+      await fast.text();
+      const slow = await s.post(call(2, 'slow', { ms: 200 }));
+      expect(slow.headers.get('content-type')).toBe('text/event-stream');
+      const [result] = events(await slow.text());
+      expect(result?.id).toMatch(/^\d+$/);
+      expect(result?.data).toEqual({ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'after 200 ms' }] } });
+    } finally {
+      await patient.close();
+    }
   });
 });
