@@ -268,7 +268,8 @@ export class HttpSessionTransport implements Transport {
     }
     const answers = stream.requests.map((id) => stream.responses.get(id));
     const text = JSON.stringify(answers.length === 1 ? answers[0] : answers);
-    res.writeHead(200, this.#jsonHeaders).end(text);
+    // A length instead of chunked framing: one less thing for the client to parse.
+    res.writeHead(200, { ...this.#jsonHeaders, 'content-length': Buffer.byteLength(text) }).end(text);
   }
 
   // The client closed a connection. A POST stream keeps collecting (its events stay replayable);
