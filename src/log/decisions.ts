@@ -76,6 +76,19 @@ export interface DecisionLog {
   stats(): { readonly commits: number; readonly lines: number };
 }
 
+/**
+ * When to write a commit on the calling thread (one O_DSYNC write) instead of from libuv's thread
+ * pool. Inline saves the pool's round trip (two cross-thread wake-ups, 0.1–0.2 ms on a small VM)
+ * but blocks the event loop while the disk answers, so it pays only when nothing else would wait:
+ * `when` is asked before each commit (the gateway answers "no other call in flight"). A write
+ * that takes longer than `slowMs` (default 50: a stalling disk, not a busy one) turns inline
+ * writes off for 10 s.
+ */
+export interface InlineWrites {
+  readonly when: () => boolean;
+  readonly slowMs?: number;
+}
+
 /** How to open the log. `now` (ms since the epoch) stamps outcome, checkpoint and recovery lines. */
 export interface OpenDecisionLogOptions {
   readonly path: string;
@@ -83,15 +96,8 @@ export interface OpenDecisionLogOptions {
   readonly checkpoint: { readonly every: number; readonly intervalMs: number };
   readonly signer: CheckpointSigner;
   readonly now?: () => number;
-  /**
-   * When to write a commit on the calling thread (one O_DSYNC write) instead of from libuv's thread
-   * pool. Inline saves the pool's round trip (two cross-thread wake-ups, 0.1–0.2 ms on a small VM)
-   * but blocks the event loop while the disk answers, so it pays only when nothing else would wait:
-   * `when` is asked before each commit (the gateway answers "no other call in flight"). A write
-   * that takes longer than `slowMs` (default 50: a stalling disk, not a busy one) turns inline
-   * writes off for 10 s. Default: never.
-   */
-  readonly inline?: { readonly when: () => boolean; readonly slowMs?: number };
+  /** When commits may be written inline (see `InlineWrites`); default never. */
+  readonly inline?: InlineWrites;
 }
 
 /**

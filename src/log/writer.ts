@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { ToolgateError, isToolgateError, oneLine } from '../errors.js';
 import { sealLine } from './chain.js';
-import type { CheckpointSigner, DecisionEntry, DecisionLog, LogRecovery } from './decisions.js';
+import type { CheckpointSigner, DecisionEntry, DecisionLog, InlineWrites, LogRecovery } from './decisions.js';
 import { LEVEL_INFO, LEVEL_WARN, checkpointPayload, type CheckpointTrigger, type Outcome } from './lines.js';
 import { errnoOf, type LogLock } from './lock.js';
 import type { Redactor } from './redact.js';
@@ -19,7 +19,7 @@ type Work =
 export const LAZY_FLUSH_MS = 25;
 /** An inline write slower than this (ms) means the disk is stalling: the event loop should not wait on it. */
 export const INLINE_SLOW_MS = 50;
-/** How long inline writes stay off after one was slow (see `OpenDecisionLogOptions.inline`). */
+/** How long inline writes stay off after one was slow (see `InlineWrites`). */
 export const INLINE_BACKOFF_MS = 10_000;
 type Job = Work & { readonly done: Settle };
 
@@ -41,7 +41,7 @@ export class Writer implements DecisionLog {
   private readonly now: () => number;
   // True when the file was opened with O_DSYNC, so a finished write is already durable.
   private readonly syncOnWrite: boolean;
-  private readonly inline: { readonly when: () => boolean; readonly slowMs?: number } | undefined;
+  private readonly inline: InlineWrites | undefined;
   private inlineOffUntil = 0;
   // The chain as committed to disk.
   private size: number;
@@ -69,7 +69,7 @@ export class Writer implements DecisionLog {
     signer: CheckpointSigner,
     now: () => number,
     syncOnWrite = false,
-    inline?: { readonly when: () => boolean; readonly slowMs?: number },
+    inline?: InlineWrites,
   ) {
     this.syncOnWrite = syncOnWrite;
     this.inline = inline;
